@@ -1,0 +1,162 @@
+"""Accounts: registration, login, quick join, API tokens, session invalidation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import ApiToken, User, utcnow
+from . import validation as v
+from .errors import Conflict, NotAllowed, NotAuthenticated
+from .tx import writing
+
+TOKEN_PREFIX = "ost_"
+# Checked against when an email is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _email_taken(email: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+def register_user(*, email: object, password: object, name: object) -> User:
+    """Create an account with email and password; emails are unique, case-insensitively."""
+    fields = v.Fields()
+    email_ = v.email(fields, "email", email)
+    password_ = v.password(fields, "password", password)
+    name_ = v.text(fields, "name", name, max_len=v.NAME_MAX, required=True)
+    fields.check()
+    with writing():
+        if _email_taken(email_):
+            raise Conflict("An account with that email exists already.", code="email_taken",
+                           fields={"email": "is already registered"})
+        user = User(email=email_, name=name_, password_hash=generate_password_hash(password_))
+        db.session.add(user)
+    return user
+
+
+def create_quick_user(*, name: object) -> User:
+    """A lightweight account with just a display name, for attendees joining on a phone."""
+    fields = v.Fields()
+    name_ = v.text(fields, "name", name, max_len=v.NAME_MAX, required=True)
+    fields.check()
+    with writing():
+        user = User(name=name_)
+        db.session.add(user)
+    return user
+
+
+def authenticate(*, email: object, password: object) -> User:
+    """The user with this email and password, else NotAuthenticated (same message either way)."""
+    email_ = email.strip().lower() if isinstance(email, str) else ""
+    password_ = password if isinstance(password, str) else ""
+    user = db.session.scalar(sa.select(User).where(User.email == email_)) if email_ else None
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password_)
+        raise NotAuthenticated("Wrong email or password.")
+    if not check_password_hash(user.password_hash, password_):
+        raise NotAuthenticated("Wrong email or password.")
+    return user
+
+
+def add_credentials(*, user: User, email: object, password: object) -> User:
+    """A quick-join account adds email and password, keeping its memberships and topics."""
+    if not user.is_quick:
+        raise NotAllowed("This account has a password already; change it instead.")
+    fields = v.Fields()
+    email_ = v.email(fields, "email", email)
+    password_ = v.password(fields, "password", password)
+    fields.check()
+    with writing():
+        if _email_taken(email_):
+            raise Conflict("An account with that email exists already.", code="email_taken",
+                           fields={"email": "is already registered"})
+        user.email = email_
+        user.password_hash = generate_password_hash(password_)
+    return user
+
+
+def change_password(*, user: User, current: object, new: object) -> User:
+    """Change the password; every other session of this user is logged out."""
+    fields = v.Fields()
+    new_ = v.password(fields, "new_password", new)
+    fields.check()
+    if not isinstance(current, str) or not user.password_hash or not check_password_hash(
+        user.password_hash, current
+    ):
+        raise NotAuthenticated("The current password is wrong.",
+                               fields={"current_password": "is wrong"})
+    with writing():
+        user.password_hash = generate_password_hash(new_)
+        user.session_epoch += 1
+    return user
+
+
+def update_profile(*, user: User, name: object) -> User:
+    fields = v.Fields()
+    name_ = v.text(fields, "name", name, max_len=v.NAME_MAX, required=True)
+    fields.check()
+    with writing():
+        user.name = name_
+    return user
+
+
+def end_all_sessions(*, user: User) -> None:
+    """Invalidate every session cookie of this user (logout everywhere)."""
+    with writing():
+        user.session_epoch += 1
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user for a Flask-Login id "<user id>:<epoch>", if that epoch is still current."""
+    user_id, _, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(*, user: User, label: object = "") -> str:
+    """A new API token for scripts and bots; only its hash is stored, the token is returned once."""
+    fields = v.Fields()
+    label_ = v.text(fields, "label", label, max_len=v.TOKEN_LABEL_MAX)
+    fields.check()
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with writing():
+        db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), label=label_))
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if row is None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+        # Recorded at most every five minutes: a bot's requests should not each cost a write.
+        try:
+            db.session.execute(
+                sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+            )
+            db.session.commit()
+        except sa.exc.SQLAlchemyError:  # a busy database must not fail the request itself
+            db.session.rollback()
+    return row.user
+
+
+def revoke_tokens(*, user: User) -> int:
+    with writing():
+        result = db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    return result.rowcount

@@ -1,0 +1,456 @@
+"""Events: creation and settings, rooms, time slots, membership and organizers."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import unicodedata
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    BoardState,
+    Event,
+    Membership,
+    Role,
+    Room,
+    Slot,
+    SlotKind,
+    Topic,
+    TopicStatus,
+    User,
+    Visibility,
+)
+from . import validation as v
+from .board import announce, bump_version
+from .errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from .permissions import require_organizer, require_view
+from .serialize import room_dict, slot_dict
+from .tx import writing
+
+# Join codes avoid look-alike characters (0/O, 1/I/L): people type them from a projector.
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+MAX_EVENT_DAYS = 14
+EVENT_FIELDS = ("name", "slug", "timezone", "starts_on", "ends_on", "visibility", "theme",
+                "hashtag", "venue")
+EVENT_PATCH_FIELDS = tuple(f for f in EVENT_FIELDS if f != "slug") + (
+    "board_state", "summary_published")
+
+_ZONES: set[str] | None = None
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[: v.SLUG_MAX - 6].strip("-") or "event"
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def get_event(slug: Any, user: User | None) -> Event:
+    """The event with this slug as this user may see it; private events 404 for non-members."""
+    event = None
+    if isinstance(slug, str) and len(slug) <= v.SLUG_MAX:
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    if event is None:
+        raise NotFound("No such event.")
+    require_view(user, event)
+    return event
+
+
+def visible_events(user: User | None) -> list[Event]:
+    """Public events, plus every event the user is a member of, newest first."""
+    query = sa.select(Event).where(Event.visibility == Visibility.PUBLIC)
+    if user is not None and user.is_authenticated:
+        mine = sa.select(Membership.event_id).where(Membership.user_id == user.id)
+        query = sa.select(Event).where(
+            sa.or_(Event.visibility == Visibility.PUBLIC, Event.id.in_(mine))
+        )
+    return list(db.session.scalars(query.order_by(Event.starts_on.desc(), Event.id.desc())))
+
+
+def _event_fields(data: dict[str, Any], *, creating: bool, event: Event | None = None) -> dict:
+    fields = v.Fields()
+    out: dict[str, Any] = {}
+    if creating or "name" in data:
+        out["name"] = v.text(fields, "name", data.get("name"), max_len=v.EVENT_NAME_MAX,
+                             required=True)
+    if creating:
+        slug = data.get("slug")
+        if slug in (None, ""):
+            out["slug"] = None
+        else:
+            slug = v.text(fields, "slug", slug, max_len=v.SLUG_MAX).lower()
+            if slug and not v.SLUG_RE.match(slug):
+                fields.add("slug", "use lowercase letters, digits and dashes")
+            out["slug"] = slug
+    for name, max_len, multiline in (("theme", v.THEME_MAX, True), ("venue", v.VENUE_MAX, False)):
+        if creating or name in data:
+            out[name] = v.text(fields, name, data.get(name), max_len=max_len, multiline=multiline)
+    if creating or "hashtag" in data:
+        tag = v.text(fields, "hashtag", data.get("hashtag"), max_len=v.HASHTAG_MAX)
+        if tag and not v.HASHTAG_RE.match(tag):
+            fields.add("hashtag", "letters, digits, _ and - only")
+        out["hashtag"] = ("#" + tag.lstrip("#")) if tag else ""
+    if creating or "timezone" in data:
+        zone = data.get("timezone")
+        if not isinstance(zone, str) or zone not in _zones():
+            fields.add("timezone", "must be an IANA time zone like Europe/Brussels")
+        out["timezone"] = zone
+    if creating or "starts_on" in data:
+        out["starts_on"] = v.day(fields, "starts_on", data.get("starts_on"))
+    if creating or "ends_on" in data:
+        out["ends_on"] = v.day(fields, "ends_on", data.get("ends_on"), required=False)
+    if creating or "visibility" in data:
+        out["visibility"] = v.choice(fields, "visibility", data.get("visibility"),
+                                     [x.value for x in Visibility],
+                                     default=Visibility.PUBLIC.value if creating else None)
+    if not creating:
+        if "board_state" in data:
+            out["board_state"] = v.choice(fields, "board_state", data.get("board_state"),
+                                          [x.value for x in BoardState])
+        if "summary_published" in data:
+            out["summary_published"] = v.boolean(fields, "summary_published",
+                                                 data.get("summary_published"))
+            if out["summary_published"] is None:
+                fields.add("summary_published", "must be true or false")
+    if creating or "starts_on" in out or "ends_on" in out:
+        starts = out["starts_on"] if "starts_on" in out else event.starts_on
+        ends = out.get("ends_on") if "ends_on" in out else event.ends_on
+        ends = ends or starts
+        if isinstance(starts, date) and isinstance(ends, date):
+            if ends < starts:
+                fields.add("ends_on", "must not be before starts_on")
+            elif (ends - starts).days >= MAX_EVENT_DAYS:
+                fields.add("ends_on", f"an event lasts at most {MAX_EVENT_DAYS} days")
+        out["starts_on"], out["ends_on"] = starts, ends
+    fields.check()
+    return out
+
+
+def create_event(*, user: User, data: dict[str, Any]) -> Event:
+    """Create an event; its creator becomes its first organizer."""
+    v.only_known(data, EVENT_FIELDS)
+    values = _event_fields(data, creating=True)
+    with writing():
+        slug = values.pop("slug")
+        if slug is None:
+            base = slugify(values["name"])
+            slug = base
+            while db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
+                slug = f"{base}-{secrets.token_hex(2)}"
+        elif db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
+            raise Conflict("That address is taken.", code="slug_taken",
+                           fields={"slug": "is already used by another event"})
+        code = new_join_code()
+        while db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
+            code = new_join_code()
+        event = Event(slug=slug, join_code=code, **values)
+        event.memberships.append(Membership(user_id=user.id, role=Role.ORGANIZER))
+        db.session.add(event)
+    return event
+
+
+def update_event(*, event: Event, user: User, data: dict[str, Any]) -> Event:
+    """Organizers change settings; opening or locking the board is a board change."""
+    v.only_known(data, EVENT_PATCH_FIELDS)
+    require_organizer(user, event)
+    values = _event_fields(data, creating=False, event=event)
+    with writing():
+        require_organizer(user, event)
+        state_changed = "board_state" in values and values["board_state"] != event.board_state
+        for key, value in values.items():
+            setattr(event, key, value)
+        version = bump_version(event) if state_changed else None
+        state = str(event.board_state)
+    if version is not None:
+        announce(event.id, version, "board_state", board_state=state)
+    return event
+
+
+def set_board_state(*, event: Event, user: User, state: str) -> Event:
+    return update_event(event=event, user=user, data={"board_state": state})
+
+
+def regenerate_join_code(*, event: Event, user: User) -> str:
+    """A new join code (the old link stops working), e.g. after it leaked."""
+    with writing():
+        require_organizer(user, event)
+        code = new_join_code()
+        while db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
+            code = new_join_code()
+        event.join_code = code
+    return code
+
+
+def join_event(*, event: Event, user: User, join_code: Any) -> Membership:
+    """Join as a participant with the event's join code; joining twice changes nothing."""
+    code = join_code.strip().upper() if isinstance(join_code, str) else ""
+    if not hmac.compare_digest(code.encode(), event.join_code.encode()):
+        raise NotAllowed("That join code is not right.", code="bad_join_code",
+                         fields={"join_code": "does not match this event"})
+    with writing():
+        membership = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.event_id == event.id, Membership.user_id == user.id
+            )
+        )
+        if membership is None:
+            membership = Membership(event_id=event.id, user_id=user.id, role=Role.PARTICIPANT)
+            db.session.add(membership)
+    return membership
+
+
+def members(event: Event) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.event_id == event.id)
+            .join(Membership.user)
+            .order_by(Membership.role, User.name)
+        )
+    )
+
+
+def set_role(*, event: Event, user: User, member_id: Any, role: Any) -> Membership:
+    """Organizers make a member a co-organizer or a participant; an event keeps one organizer."""
+    fields = v.Fields()
+    member_id_ = v.integer(fields, "user_id", member_id, minimum=1, maximum=2**31,
+                           required=True)
+    role_ = v.choice(fields, "role", role, [r.value for r in Role])
+    fields.check()
+    with writing():
+        require_organizer(user, event)
+        membership = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.event_id == event.id, Membership.user_id == member_id_
+            )
+        )
+        if membership is None:
+            raise NotFound("That person is not a member of this event.")
+        if role_ == Role.PARTICIPANT and membership.role == Role.ORGANIZER:
+            organizers = db.session.scalar(
+                sa.select(sa.func.count()).where(
+                    Membership.event_id == event.id, Membership.role == Role.ORGANIZER
+                )
+            )
+            if organizers <= 1:
+                raise Conflict("An event needs at least one organizer.", code="last_organizer")
+        membership.role = Role(role_)
+    return membership
+
+
+def add_organizer_by_email(*, event: Event, user: User, email: Any) -> Membership:
+    """Make the account with this email a co-organizer, joining it to the event if needed."""
+    fields = v.Fields()
+    email_ = v.email(fields, "email", email)
+    fields.check()
+    with writing():
+        require_organizer(user, event)
+        other = db.session.scalar(sa.select(User).where(User.email == email_))
+        if other is None:
+            raise NotFound("No account has that email; ask them to register first.",
+                           fields={"email": "no account with this email"})
+        membership = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.event_id == event.id, Membership.user_id == other.id
+            )
+        )
+        if membership is None:
+            membership = Membership(event_id=event.id, user_id=other.id)
+            db.session.add(membership)
+        membership.role = Role.ORGANIZER
+    return membership
+
+
+# Rooms ---------------------------------------------------------------------------------------
+
+def _room_fields(data: dict[str, Any], *, partial: bool) -> dict:
+    v.only_known(data, ("name", "capacity"))
+    fields = v.Fields()
+    out: dict[str, Any] = {}
+    if not partial or "name" in data:
+        out["name"] = v.text(fields, "name", data.get("name"), max_len=v.ROOM_NAME_MAX,
+                             required=True)
+    if not partial or "capacity" in data:
+        out["capacity"] = v.integer(fields, "capacity", data.get("capacity"), minimum=1,
+                                    maximum=v.CAPACITY_MAX)
+    fields.check()
+    return out
+
+
+def _room_name_free(event: Event, name: str, exclude: int | None = None) -> None:
+    query = sa.select(Room.id).where(Room.event_id == event.id, Room.name == name)
+    if exclude is not None:
+        query = query.where(Room.id != exclude)
+    if db.session.scalar(query) is not None:
+        raise Conflict("A room with that name exists already.", code="room_exists",
+                       fields={"name": "is already used by another room"})
+
+
+def add_room(*, event: Event, user: User, data: dict[str, Any]) -> Room:
+    values = _room_fields(data, partial=False)
+    with writing():
+        require_organizer(user, event)
+        _room_name_free(event, values["name"])
+        position = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(Room.position), -1)).where(
+                Room.event_id == event.id
+            )
+        )
+        room = Room(event_id=event.id, position=position + 1, **values)
+        db.session.add(room)
+        db.session.flush()
+        version = bump_version(event)
+        payload = room_dict(room)
+    announce(event.id, version, "room_added", room=payload)
+    return room
+
+
+def get_room(event: Event, room_id: Any) -> Room:
+    room = db.session.get(Room, room_id) if isinstance(room_id, int) else None
+    if room is None or room.event_id != event.id:
+        raise NotFound("No such room in this event.")
+    return room
+
+
+def update_room(*, room: Room, user: User, data: dict[str, Any]) -> Room:
+    values = _room_fields(data, partial=True)
+    with writing():
+        require_organizer(user, room.event)
+        if "name" in values:
+            _room_name_free(room.event, values["name"], exclude=room.id)
+        for key, value in values.items():
+            setattr(room, key, value)
+        version = bump_version(room.event)
+        payload = room_dict(room)
+        event_id = room.event_id
+    announce(event_id, version, "room_changed", room=payload)
+    return room
+
+
+def delete_room(*, room: Room, user: User) -> None:
+    """Remove a room; sessions placed in it go back to the marketplace."""
+    with writing():
+        event = room.event
+        require_organizer(user, event)
+        for topic in db.session.scalars(sa.select(Topic).where(Topic.room_id == room.id)):
+            topic.room_id = topic.slot_id = None
+            topic.status = TopicStatus.PROPOSED
+        db.session.flush()
+        room_id = room.id
+        db.session.delete(room)
+        version = bump_version(event)
+    announce(event.id, version, "room_removed", room_id=room_id)
+
+
+# Slots ---------------------------------------------------------------------------------------
+
+def _slot_fields(data: dict[str, Any], *, event: Event, slot: Slot | None = None) -> dict:
+    v.only_known(data, ("starts_at", "ends_at", "kind", "label"))
+    fields = v.Fields()
+    out: dict[str, Any] = {}
+    creating = slot is None
+    if creating or "starts_at" in data:
+        out["starts_at"] = v.local_time(fields, "starts_at", data.get("starts_at"))
+    if creating or "ends_at" in data:
+        out["ends_at"] = v.local_time(fields, "ends_at", data.get("ends_at"))
+    if creating or "kind" in data:
+        out["kind"] = v.choice(fields, "kind", data.get("kind"), [k.value for k in SlotKind],
+                               default=SlotKind.SESSION.value if creating else None)
+    if creating or "label" in data:
+        out["label"] = v.text(fields, "label", data.get("label"), max_len=v.SLOT_LABEL_MAX)
+    starts = out.get("starts_at") or (slot.starts_at if slot else None)
+    ends = out.get("ends_at") or (slot.ends_at if slot else None)
+    if starts and ends:
+        if ends <= starts:
+            fields.add("ends_at", "must be after starts_at")
+        elif ends - starts > timedelta(hours=24):
+            fields.add("ends_at", "a slot lasts at most 24 hours")
+        if not event.starts_on <= starts.date() <= event.ends_on:
+            fields.add("starts_at", "must fall within the event's dates")
+    fields.check()
+    if starts and ends:
+        overlap = sa.select(Slot).where(
+            Slot.event_id == event.id, Slot.starts_at < ends, Slot.ends_at > starts
+        )
+        if slot is not None:
+            overlap = overlap.where(Slot.id != slot.id)
+        clash = db.session.scalar(overlap)
+        if clash is not None:
+            raise ValidationFailed(
+                "Time slots may not overlap.",
+                fields={"starts_at": f"overlaps {clash.starts_at:%a %H:%M}-{clash.ends_at:%H:%M}"},
+            )
+    return out
+
+
+def add_slot(*, event: Event, user: User, data: dict[str, Any]) -> Slot:
+    """Add a time slot; only session slots can hold topics."""
+    require_organizer(user, event)
+    with writing():
+        require_organizer(user, event)
+        values = _slot_fields(data, event=event)
+        slot = Slot(event_id=event.id, **values)
+        db.session.add(slot)
+        db.session.flush()
+        version = bump_version(event)
+        payload = slot_dict(slot)
+    announce(event.id, version, "slot_added", slot=payload)
+    return slot
+
+
+def get_slot(event: Event, slot_id: Any) -> Slot:
+    slot = db.session.get(Slot, slot_id) if isinstance(slot_id, int) else None
+    if slot is None or slot.event_id != event.id:
+        raise NotFound("No such time slot in this event.")
+    return slot
+
+
+def update_slot(*, slot: Slot, user: User, data: dict[str, Any]) -> Slot:
+    with writing():
+        event = slot.event
+        require_organizer(user, event)
+        values = _slot_fields(data, event=event, slot=slot)
+        if values.get("kind") not in (None, SlotKind.SESSION.value) and db.session.scalar(
+            sa.select(Topic.id).where(Topic.slot_id == slot.id)
+        ):
+            raise Conflict("Sessions are placed in this slot; move them first.",
+                           code="slot_in_use")
+        for key, value in values.items():
+            setattr(slot, key, value)
+        version = bump_version(event)
+        payload = slot_dict(slot)
+    announce(event.id, version, "slot_changed", slot=payload)
+    return slot
+
+
+def delete_slot(*, slot: Slot, user: User) -> None:
+    """Remove a time slot; sessions placed in it go back to the marketplace."""
+    with writing():
+        event = slot.event
+        require_organizer(user, event)
+        for topic in db.session.scalars(sa.select(Topic).where(Topic.slot_id == slot.id)):
+            topic.room_id = topic.slot_id = None
+            topic.status = TopicStatus.PROPOSED
+        db.session.flush()
+        slot_id = slot.id
+        db.session.delete(slot)
+        version = bump_version(event)
+    announce(event.id, version, "slot_removed", slot_id=slot_id)
+

@@ -1,0 +1,12 @@
+"""Signals sent by domain functions after their transaction commits.
+
+realtime.py turns them into Socket.IO broadcasts, so every transport (pages, API, sockets, CLI)
+updates live boards without a line of its own.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the event id; kwargs: version, kind, topic (dict) or topic_id
+board_changed = _signals.signal("board-changed")

@@ -1,0 +1,55 @@
+"""Write transactions: one per public domain operation, committed before any signal is sent."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..extensions import db
+
+# Read by the SQLite "begin" hook: a write transaction takes the write lock at BEGIN, so its
+# reads (permission and free-cell checks) see the state it will write on.
+_immediate = contextvars.ContextVar("openspace_immediate", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Run the body in a fresh write transaction and commit it; roll back on any error.
+
+    Whatever read transaction the request had open is ended first, so loaded objects are
+    re-read under the write lock (SQLite) or row locks (PostgreSQL) of this transaction.
+    """
+    db.session.rollback()
+    token = _immediate.set(True)
+    try:
+        db.session.connection()  # BEGIN (IMMEDIATE on SQLite) now
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _immediate.reset(token)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")

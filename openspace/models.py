@@ -1,0 +1,251 @@
+"""Database models (SQLAlchemy 2, typed).
+
+The database enforces what must never break: one topic per (room, slot) cell, and one topic per
+convener per slot, by UNIQUE constraints; the domain turns their IntegrityErrors into domain errors.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"  # listed on the home page, readable by anyone
+    UNLISTED = "unlisted"  # readable by anyone with the link
+    PRIVATE = "private"  # invisible to non-members
+
+
+class BoardState(enum.StrEnum):
+    OPEN = "open"
+    LOCKED = "locked"
+
+
+class Role(enum.StrEnum):
+    ORGANIZER = "organizer"
+    PARTICIPANT = "participant"
+
+
+class SlotKind(enum.StrEnum):
+    SESSION = "session"
+    PLENARY = "plenary"
+    BREAK = "break"
+
+
+class TopicStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # on the marketplace, not in a cell
+    PLACED = "placed"  # in a (room, slot) cell
+    WITHDRAWN = "withdrawn"  # taken back by its convener or an organizer
+    MERGED = "merged"  # a duplicate folded into merged_into
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    # Stored as plain strings with a CHECK constraint: portable across SQLite and PostgreSQL.
+    return sa.Enum(
+        cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Quick-join attendees have a name only; email and password may be added later.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Bumped on logout-everywhere and password change: every older session cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    @property
+    def is_quick(self) -> bool:
+        return self.password_hash is None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.name!r}>"
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # sha256 of the token: the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    theme: Mapped[str] = mapped_column(sa.String(500), default="")
+    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    hashtag: Mapped[str] = mapped_column(sa.String(40), default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        _enum(Visibility, "visibility"), default=Visibility.PUBLIC
+    )
+    board_state: Mapped[BoardState] = mapped_column(
+        _enum(BoardState, "board_state"), default=BoardState.OPEN
+    )
+    summary_published: Mapped[bool] = mapped_column(default=False)
+    join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # Increases by exactly one in the transaction of every board change.
+    board_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Room.position, Room.id"
+    )
+    slots: Mapped[list[Slot]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Slot.starts_at, Slot.id"
+    )
+    topics: Mapped[list[Topic]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Topic.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id", name="uq_membership"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.PARTICIPANT)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Room(db.Model):
+    __tablename__ = "rooms"
+    __table_args__ = (sa.UniqueConstraint("event_id", "name", name="uq_room_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(60))
+    capacity: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="rooms")
+
+
+class Slot(db.Model):
+    """A time slot; times are naive local times in the event's time zone."""
+
+    __tablename__ = "slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    kind: Mapped[SlotKind] = mapped_column(_enum(SlotKind, "slot_kind"), default=SlotKind.SESSION)
+    label: Mapped[str] = mapped_column(sa.String(80), default="")
+
+    event: Mapped[Event] = relationship(back_populates="slots")
+
+
+class Topic(db.Model):
+    """A session proposed on the marketplace; placed when it holds a (room, slot) cell."""
+
+    __tablename__ = "topics"
+    __table_args__ = (
+        sa.UniqueConstraint("room_id", "slot_id", name="uq_topic_cell"),
+        sa.UniqueConstraint("convener_id", "slot_id", name="uq_topic_convener_slot"),
+        sa.CheckConstraint("(room_id IS NULL) = (slot_id IS NULL)", name="ck_topic_cell_whole"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    convener_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rooms.id", ondelete="SET NULL"))
+    slot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("slots.id", ondelete="SET NULL"))
+    status: Mapped[TopicStatus] = mapped_column(
+        _enum(TopicStatus, "topic_status"), default=TopicStatus.PROPOSED
+    )
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("topics.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="topics")
+    convener: Mapped[User] = relationship()
+    room: Mapped[Room | None] = relationship()
+    slot: Mapped[Slot | None] = relationship()
+    merged_into: Mapped[Topic | None] = relationship(remote_side=[id])
+    interests: Mapped[list[Interest]] = relationship(
+        back_populates="topic", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (TopicStatus.PROPOSED, TopicStatus.PLACED)
+
+    @property
+    def interest_count(self) -> int:
+        return len(self.interests)
+
+    @property
+    def over_capacity(self) -> bool:
+        """More people said they'll come than the room holds."""
+        capacity = self.room.capacity if self.room else None
+        return capacity is not None and self.interest_count > capacity
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.id} {self.title!r}>"
+
+
+class Interest(db.Model):
+    """An attendee's "I'll come" on a topic."""
+
+    __tablename__ = "interests"
+
+    topic_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    topic: Mapped[Topic] = relationship(back_populates="interests")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,4 @@
+"""Routes of the api blueprint."""
+
+from . import bp  # noqa: F401
+

@@ -1,0 +1,4 @@
+"""Routes of the auth blueprint."""
+
+from . import bp  # noqa: F401
+

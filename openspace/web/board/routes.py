@@ -1,0 +1,4 @@
+"""Routes of the board blueprint."""
+
+from . import bp  # noqa: F401
+

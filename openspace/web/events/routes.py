@@ -1,0 +1,4 @@
+"""Routes of the events blueprint."""
+
+from . import bp  # noqa: F401
+

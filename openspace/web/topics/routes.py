@@ -1,0 +1,4 @@
+"""Routes of the topics blueprint."""
+
+from . import bp  # noqa: F401
+

@@ -1,0 +1,129 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+OPENSPACE_TEST_DATABASE_URL points at one), an app, clients, and factories."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+from openspace import create_app
+from openspace.domain import accounts, board, events
+from openspace.extensions import db
+from openspace.models import Event, Topic, User
+
+
+def _database_url(tmp_path) -> str:
+    url = os.environ.get("OPENSPACE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = _database_url(tmp_path)
+
+    app = create_app(Config)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling domain functions directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, email: str | None = None,
+             password: str = "correct horse") -> User:
+        n = next(counter)
+        with app.app_context():
+            user = accounts.register_user(
+                email=email or f"user{n}@example.org", password=password,
+                name=name or f"User {n}",
+            )
+            db.session.expunge(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_event(app, make_user):
+    """An event with two rooms and a day of slots: 09:00 plenary, two sessions, a break."""
+
+    def make(organizer: User | None = None, **data) -> Event:
+        organizer = organizer or make_user(name="Organizer")
+        values = {
+            "name": "Drupal CXO", "timezone": "Europe/Brussels",
+            "starts_on": "2026-11-23", "visibility": "public",
+        }
+        values.update(data)
+        with app.app_context():
+            user = db.session.get(User, organizer.id)
+            event = events.create_event(user=user, data=values)
+            day = event.starts_on
+            events.add_room(event=event, user=user, data={"name": "Atrium", "capacity": 3})
+            events.add_room(event=event, user=user, data={"name": "Library", "capacity": 20})
+            for start, end, kind in (("09:00", "10:00", "plenary"), ("10:00", "11:00", "session"),
+                                     ("11:00", "12:00", "session"), ("12:00", "13:00", "break")):
+                events.add_slot(event=event, user=user, data={
+                    "starts_at": f"{day}T{start}", "ends_at": f"{day}T{end}", "kind": kind})
+            db.session.refresh(event)
+            event.organizer_id = organizer.id  # convenience for tests
+            db.session.expunge(event)
+        return event
+
+    return make
+
+
+@pytest.fixture
+def join(app):
+    def do(event: Event, user: User) -> None:
+        with app.app_context():
+            e = db.session.get(Event, event.id)
+            events.join_event(event=e, user=db.session.get(User, user.id), join_code=e.join_code)
+
+    return do
+
+
+@pytest.fixture
+def make_topic(app):
+    def make(event: Event, user: User, title: str = "Back-office tools", **data) -> Topic:
+        with app.app_context():
+            e = db.session.get(Event, event.id)
+            topic = board.propose_topic(event=e, user=db.session.get(User, user.id),
+                                        data={"title": title, **data})
+            db.session.expunge(topic)
+        return topic
+
+    return make
+
+
+def login(client, email: str, password: str = "correct horse"):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+__all__ = ["login", "date", "datetime"]
