@@ -26,6 +26,14 @@ def _secret_key() -> str:
         return key
 
 
+def database_url(url: str) -> str:
+    """PostgreSQL goes through psycopg2 (psycopg 3 does not cooperate with eventlet)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -35,7 +43,7 @@ def _bool(name: str, default: bool) -> bool:
 
 class Config:
     SECRET_KEY = _secret_key()
-    SQLALCHEMY_DATABASE_URI = (
+    SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("OPENSPACE_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'openspace.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -61,7 +69,9 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("OPENSPACE_TEST_DATABASE_URL") or "sqlite://"
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("OPENSPACE_TEST_DATABASE_URL") or "sqlite://"
+    )
     ASYNC_MODE = "threading"
     WTF_CSRF_ENABLED = False
     SERVER_NAME = "localhost"

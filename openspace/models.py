@@ -138,7 +138,7 @@ class Event(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "memberships"
-    __table_args__ = (sa.UniqueConstraint("event_id", "user_id", name="uq_membership"),)
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
@@ -154,7 +154,7 @@ class Membership(db.Model):
 
 class Room(db.Model):
     __tablename__ = "rooms"
-    __table_args__ = (sa.UniqueConstraint("event_id", "name", name="uq_room_name"),)
+    __table_args__ = (sa.UniqueConstraint("event_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
@@ -185,9 +185,9 @@ class Topic(db.Model):
 
     __tablename__ = "topics"
     __table_args__ = (
-        sa.UniqueConstraint("room_id", "slot_id", name="uq_topic_cell"),
-        sa.UniqueConstraint("convener_id", "slot_id", name="uq_topic_convener_slot"),
-        sa.CheckConstraint("(room_id IS NULL) = (slot_id IS NULL)", name="ck_topic_cell_whole"),
+        sa.UniqueConstraint("room_id", "slot_id"),
+        sa.UniqueConstraint("convener_id", "slot_id"),
+        sa.CheckConstraint("(room_id IS NULL) = (slot_id IS NULL)", name="cell_whole"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

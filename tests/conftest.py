@@ -4,22 +4,42 @@ OPENSPACE_TEST_DATABASE_URL points at one), an app, clients, and factories."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 
-from config import TestConfig
+from config import TestConfig, database_url
 from openspace import create_app
 from openspace.domain import accounts, board, events
 from openspace.extensions import db
 from openspace.models import Event, Topic, User
 
 
+@contextmanager
+def _in_app(app):
+    """Reuse the test's app context if it has one (a nested context would get its own session
+    and detach the test's objects); otherwise push one and detach what the factory returns."""
+    if has_app_context():
+        yield False
+    else:
+        with app.app_context():
+            yield True
+
+
+def _detach(obj, pushed: bool):
+    db.session.refresh(obj)
+    if pushed:
+        db.session.expunge(obj)
+    return obj
+
+
 def _database_url(tmp_path) -> str:
     url = os.environ.get("OPENSPACE_TEST_DATABASE_URL")
     if url:
-        return url
+        return database_url(url)
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
@@ -59,13 +79,12 @@ def make_user(app):
     def make(name: str | None = None, email: str | None = None,
              password: str = "correct horse") -> User:
         n = next(counter)
-        with app.app_context():
+        with _in_app(app) as pushed:
             user = accounts.register_user(
                 email=email or f"user{n}@example.org", password=password,
                 name=name or f"User {n}",
             )
-            db.session.expunge(user)
-        return user
+            return _detach(user, pushed)
 
     return make
 
@@ -81,7 +100,7 @@ def make_event(app, make_user):
             "starts_on": "2026-11-23", "visibility": "public",
         }
         values.update(data)
-        with app.app_context():
+        with _in_app(app) as pushed:
             user = db.session.get(User, organizer.id)
             event = events.create_event(user=user, data=values)
             day = event.starts_on
@@ -91,10 +110,9 @@ def make_event(app, make_user):
                                      ("11:00", "12:00", "session"), ("12:00", "13:00", "break")):
                 events.add_slot(event=event, user=user, data={
                     "starts_at": f"{day}T{start}", "ends_at": f"{day}T{end}", "kind": kind})
-            db.session.refresh(event)
+            event = _detach(event, pushed)
             event.organizer_id = organizer.id  # convenience for tests
-            db.session.expunge(event)
-        return event
+            return event
 
     return make
 
@@ -102,7 +120,7 @@ def make_event(app, make_user):
 @pytest.fixture
 def join(app):
     def do(event: Event, user: User) -> None:
-        with app.app_context():
+        with _in_app(app):
             e = db.session.get(Event, event.id)
             events.join_event(event=e, user=db.session.get(User, user.id), join_code=e.join_code)
 
@@ -112,12 +130,11 @@ def join(app):
 @pytest.fixture
 def make_topic(app):
     def make(event: Event, user: User, title: str = "Back-office tools", **data) -> Topic:
-        with app.app_context():
+        with _in_app(app) as pushed:
             e = db.session.get(Event, event.id)
             topic = board.propose_topic(event=e, user=db.session.get(User, user.id),
                                         data={"title": title, **data})
-            db.session.expunge(topic)
-        return topic
+            return _detach(topic, pushed)
 
     return make
 

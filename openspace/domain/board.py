@@ -340,6 +340,19 @@ def swap_topics(*, first: Topic, second: Topic, user: User) -> tuple[Topic, Topi
         if first.room_id is None and second.room_id is None:
             raise ValidationFailed("Neither topic is placed; nothing to swap.")
         cells = (first.room_id, first.slot_id), (second.room_id, second.slot_id)
+        for topic, (_, slot_id) in ((first, cells[1]), (second, cells[0])):
+            other = slot_id and db.session.scalar(
+                sa.select(Topic).where(
+                    Topic.convener_id == topic.convener_id,
+                    Topic.slot_id == slot_id,
+                    Topic.id.not_in([first.id, second.id]),
+                )
+            )
+            if other:
+                raise ConvenerBusy(
+                    f"{topic.convener.name} already convenes \u201c{other.title}\u201d then.",
+                    holder={"id": other.id, "title": other.title},
+                )
         # Free both cells first so the UNIQUE constraints never see an intermediate clash.
         for topic in (first, second):
             topic.room_id = topic.slot_id = None
@@ -347,13 +360,11 @@ def swap_topics(*, first: Topic, second: Topic, user: User) -> tuple[Topic, Topi
         for topic, (room_id, slot_id) in ((first, cells[1]), (second, cells[0])):
             topic.room_id, topic.slot_id = room_id, slot_id
             topic.status = TopicStatus.PLACED if room_id else TopicStatus.PROPOSED
-            if slot_id is not None:
-                other = _convener_busy(topic, db.session.get(Slot, slot_id))
-                if other is not None:
-                    raise ConvenerBusy(
-                        f"{topic.convener.name} already convenes \u201c{other.title}\u201d then."
-                    )
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise ConvenerBusy() from None
         version = bump_version(first.event)
         db.session.refresh(first)
         db.session.refresh(second)

@@ -198,6 +198,22 @@ def regenerate_join_code(*, event: Event, user: User) -> str:
     return code
 
 
+def event_for_join_code(join_code: Any, *, slug: Any = None) -> Event:
+    """The event a join code opens (codes are unique), even a private one: the code is the key.
+
+    With a slug, the code must belong to that event. NotFound otherwise.
+    """
+    code = join_code.strip().upper() if isinstance(join_code, str) else ""
+    event = None
+    if code and len(code) <= 16:
+        event = db.session.scalar(sa.select(Event).where(Event.join_code == code))
+    if event is None or (slug is not None and event.slug != slug):
+        raise NotFound("That join code does not open this event." if slug is not None
+                       else "No event has that join code.",
+                       fields={"join_code": "is not a valid join code"})
+    return event
+
+
 def join_event(*, event: Event, user: User, join_code: Any) -> Membership:
     """Join as a participant with the event's join code; joining twice changes nothing."""
     code = join_code.strip().upper() if isinstance(join_code, str) else ""

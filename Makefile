@@ -1,0 +1,32 @@
+# Two commands on a fresh machine with Python 3.11:
+#   make run    set up, migrate, create the demo event and serve it on http://127.0.0.1:5000
+#   make test   set up and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup lint clean
+
+$(BIN)/openspace: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(BIN)/openspace
+
+run: setup
+	$(BIN)/openspace db upgrade
+	$(BIN)/openspace demo
+	$(BIN)/openspace serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check openspace tests bench config.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
