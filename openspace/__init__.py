@@ -28,7 +28,6 @@ def create_app(config_class: type = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
-    register_sockets(app)
     register_commands(app)
     register_template_helpers(app)
     return app
@@ -49,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     from . import auth_loaders  # noqa: F401  (registers the user and token loaders)
 
+    register_sockets(app)  # handlers must exist before the first init_app copies them
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
@@ -101,7 +101,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_sockets(app: Flask) -> None:
-    from . import realtime  # noqa: F401  (connects board signals to broadcasts)
+    # Importing registers the signal receivers and the socket handlers on the unbound socketio;
+    # Flask-SocketIO copies handlers into each server it creates only if they were declared
+    # before its first init_app.
+    from . import realtime, sockets  # noqa: F401
 
 
 def register_commands(app: Flask) -> None:
