@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup lint clean
+.PHONY: run test setup lint clean assets
 
 $(BIN)/openspace: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,8 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Front-end bundle (needs Node.js + npm; the built files in static/js are committed).
+assets:
+	npm ci --no-audit --no-fund
+	npm run build

@@ -63,12 +63,14 @@ def register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.board import bp as board_bp
     from .web.events import bp as events_bp
+    from .web.projector import bp as projector_bp
     from .web.topics import bp as topics_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(topics_bp)
+    app.register_blueprint(projector_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -249,3 +249,19 @@ class Interest(db.Model):
 
     topic: Mapped[Topic] = relationship(back_populates="interests")
     user: Mapped[User] = relationship()
+
+
+class Announcement(db.Model):
+    """Short news from the organizers, shown in the projector's ticker and on phones."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.String(280))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .domain.signals import board_changed
+from .domain.signals import announcement_changed, board_changed
 from .extensions import socketio
 
 
@@ -15,3 +15,9 @@ def _broadcast_board_change(event_id: int, *, version: int, kind: str, **payload
     socketio.emit(
         "board:changed", {"version": version, "kind": kind, **payload}, to=event_room(event_id)
     )
+
+
+@announcement_changed.connect
+def _broadcast_announcement(event_id: int, *, kind: str, announcement: dict) -> None:
+    socketio.emit("announcement", {"kind": kind, "announcement": announcement},
+                  to=event_room(event_id))

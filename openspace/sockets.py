@@ -23,6 +23,37 @@ from .realtime import event_room
 
 # sid -> the Flask-Login id ("<user id>:<epoch>") it connected with, or None for anonymous.
 _identities: dict[str, str | None] = {}
+# Presence, per process: event id -> sids joined, and sid -> event ids it joined.
+_present: dict[int, set[str]] = {}
+_joined: dict[str, set[int]] = {}
+
+
+def presence(event_id: int) -> int:
+    return len(_present.get(event_id, ()))
+
+
+_presence_pending: set[int] = set()
+PRESENCE_EVERY = 2.0  # seconds; 1,000 phones joining must not cost 1,000,000 presence messages
+
+
+def _announce_presence(event_id: int) -> None:
+    """Broadcast the presence count at most once per PRESENCE_EVERY per event."""
+    if event_id in _presence_pending:
+        return
+    _presence_pending.add(event_id)
+
+    def flush() -> None:
+        socketio.sleep(PRESENCE_EVERY)
+        _presence_pending.discard(event_id)
+        socketio.emit("presence", {"count": presence(event_id)}, to=event_room(event_id))
+
+    socketio.start_background_task(flush)
+
+
+def _leave(sid: str, event_id: int) -> None:
+    _present.get(event_id, set()).discard(sid)
+    _joined.get(sid, set()).discard(event_id)
+    _announce_presence(event_id)
 
 
 def _user() -> User | None:
@@ -83,6 +114,8 @@ def on_connect(auth: Any = None):
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     _identities.pop(request.sid, None)
+    for event_id in list(_joined.pop(request.sid, ())):
+        _leave(request.sid, event_id)
 
 
 @handler("event:join")
@@ -90,6 +123,9 @@ def on_event_join(data):
     data = _payload(data, "slug")
     event = events.get_event(data["slug"], _user())
     join_room(event_room(event.id))
+    _present.setdefault(event.id, set()).add(request.sid)
+    _joined.setdefault(request.sid, set()).add(event.id)
+    _announce_presence(event.id)
     return {"version": event.board_version}
 
 
@@ -98,6 +134,7 @@ def on_event_leave(data):
     data = _payload(data, "slug")
     event = events.get_event(data["slug"], _user())
     leave_room(event_room(event.id))
+    _leave(request.sid, event.id)
     return {}
 
 

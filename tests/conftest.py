@@ -144,3 +144,18 @@ def login(client, email: str, password: str = "correct horse"):
 
 
 __all__ = ["login", "date", "datetime"]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A real `openspace serve` (eventlet) with the demo event, on a free local port.
+
+    One per test module (starting one costs seconds); tests add their own topics."""
+    from tests.live import LiveServer
+
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    server.command("db", "upgrade")
+    server.command("demo")
+    server.start()
+    yield server
+    server.stop()

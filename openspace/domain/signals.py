@@ -10,3 +10,6 @@ _signals = Namespace()
 
 # sender: the event id; kwargs: version, kind, topic (dict) or topic_id
 board_changed = _signals.signal("board-changed")
+
+# sender: the event id; kwargs: kind ("posted" | "deleted"), announcement (dict)
+announcement_changed = _signals.signal("announcement-changed")
