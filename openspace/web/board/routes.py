@@ -1,4 +1,142 @@
-"""Routes of the board blueprint."""
+"""Routes of the board blueprint: the board, proposing, placing in a cell, Now & Next, my agenda."""
 
-from . import bp  # noqa: F401
+from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ...domain import announcements, board, events, permissions
+from ...domain import validation as v
+from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...models import BoardState
+from ..auth.forms import JoinForm
+from ..pages import allowed, back, login_required, me
+from . import bp
+from .forms import TopicForm
+
+
+def _board_page(event, *, form: TopicForm | None = None, status: int = 200):
+    user = me()
+    topics = board.active_topics(event)
+    interested = {t.id for t in topics if user and any(i.user_id == user.id for i in t.interests)}
+    return render_template(
+        "board/show.html",
+        event=event,
+        days=board.days(event),
+        placed={(t.room_id, t.slot_id): t for t in topics if t.room_id is not None},
+        marketplace=[t for t in topics if t.room_id is None],
+        interested=interested,
+        is_member=allowed(permissions.require_member, user, event),
+        can_change=allowed(permissions.require_board_change, user, event),
+        form=form or TopicForm(formdata=None),
+        join_form=JoinForm(formdata=None),
+        announcements=announcements.recent(event, limit=3),
+    ), status
+
+
+@bp.get("/e/<slug>")
+def show(slug):
+    return _board_page(events.get_event(slug, me()))
+
+
+@bp.post("/e/<slug>/topics")
+@login_required
+def propose(slug):
+    event = events.get_event(slug, me())
+    form = TopicForm()
+    if not form.posted():
+        return redirect(url_for("board.show", slug=slug))
+    try:
+        topic = board.propose_topic(event=event, user=me(), data=form.topic_data())
+    except DomainError as error:
+        # Whatever went wrong (a locked board too), the typed topic stays in the form.
+        form.show_error(error)
+        return _board_page(event, form=form, status=error.status)
+    flash(f"\u201c{topic.title}\u201d is on the marketplace. Tap a free cell to put it on the "
+          "board.", "success")
+    return redirect(url_for("topics.show", topic_id=topic.id))
+
+
+@bp.post("/e/<slug>/state")
+@login_required
+def set_state(slug):
+    event = events.get_event(slug, me())
+    try:
+        events.set_board_state(event=event, user=me(), state=request.form.get("state"))
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return back(url_for("board.show", slug=slug))
+    if event.board_state == BoardState.LOCKED:
+        flash("The board is locked: only organizers can change it now.", "success")
+    else:
+        flash("The board is open: members can propose and place topics.", "success")
+    return back(url_for("board.show", slug=slug))
+
+
+# Placing into a cell ---------------------------------------------------------------------------
+
+def _cell_page(event, room, slot, *, problem: str | None = None, status: int = 200):
+    user = me()
+    permissions.require_board_change(user, event)
+    topics = board.active_topics(event)
+    holder = next((t for t in topics if (t.room_id, t.slot_id) == (room.id, slot.id)), None)
+    candidates = [t for t in topics
+                  if t.room_id is None and permissions.can_edit_topic(user, t)]
+    return render_template("board/cell.html", event=event, room=room, slot=slot, holder=holder,
+                           candidates=candidates, problem=problem), status
+
+
+@bp.route("/e/<slug>/cells/<int:room_id>/<int:slot_id>", methods=["GET", "POST"])
+@login_required
+def cell(slug, room_id, slot_id):
+    """ "Put a topic here": the user's unplaced topics (an organizer's: all), one tap each."""
+    event = events.get_event(slug, me())
+    room = events.get_room(event, room_id)
+    slot = events.get_slot(event, slot_id)
+    if request.method == "GET":
+        return _cell_page(event, room, slot)
+    topic = board.get_topic(request.form.get("topic_id", type=int), me())
+    try:
+        board.place_topic(topic=topic, user=me(), room_id=room.id, slot_id=slot.id)
+    except (Conflict, ValidationFailed) as error:
+        return _cell_page(event, room, slot, problem=error.message, status=error.status)
+    flash(f"\u201c{topic.title}\u201d is in {room.name}, {slot.starts_at:%a %H:%M}.", "success")
+    return redirect(url_for("board.show", slug=slug, _anchor=f"t{topic.id}"))
+
+
+# Now & Next, my agenda -------------------------------------------------------------------------
+
+def _preview_time(event, value):
+    """?at=2026-11-23T10:30 shows the screen as at that local time (organizers check it before
+    the day); anything unparseable means now."""
+    if not value:
+        return None
+    at = v.local_time(v.Fields(), "at", value)
+    return at.replace(tzinfo=ZoneInfo(event.timezone)) if at else None
+
+
+@bp.get("/e/<slug>/now")
+def now(slug):
+    event = events.get_event(slug, me())
+    at = _preview_time(event, request.args.get("at"))
+    return render_template("board/now.html", event=event, info=board.now_and_next(event, at),
+                           preview=at is not None)
+
+
+@bp.get("/e/<slug>/me")
+@login_required
+def my_agenda(slug):
+    event = events.get_event(slug, me())
+    agenda = board.my_agenda(event, me())
+    convening = {t.id for t in agenda["convening"]}
+    attending = {t.id for t in agenda["attending"]}
+    entries = list({t.id: t for t in agenda["convening"] + agenda["attending"]}.values())
+    entries.sort(key=lambda t: (t.slot is None, t.slot.starts_at if t.slot else datetime.max,
+                                t.id))
+    per_slot = Counter(t.slot_id for t in entries if t.slot_id is not None)
+    return render_template("board/my_agenda.html", event=event, entries=entries,
+                           convening=convening, attending=attending,
+                           clashes={slot_id for slot_id, n in per_slot.items() if n > 1})

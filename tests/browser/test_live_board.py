@@ -1,0 +1,97 @@
+"""Two phones and a projector in a real browser: changes show up without a reload."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.browser.conftest import log_in
+
+SLUG = "drupal-cxo-brussels"
+
+
+def _free_cell(server, token, convener_id):
+    board = server.api("GET", f"/events/{SLUG}/board", token).json()
+    taken = {(t["room_id"], t["slot_id"]) for t in board["topics"] if t["room_id"]}
+    busy = {t["slot_id"] for t in board["topics"] if t["convener"]["id"] == convener_id}
+    for slot in board["slots"]:
+        if slot["kind"] == "session" and slot["id"] not in busy:
+            for room in board["rooms"]:
+                if (room["id"], slot["id"]) not in taken:
+                    return room["id"], slot["id"]
+    raise AssertionError("no free cell")
+
+
+def _mark_page(page):
+    """Tag the page's JS world: the tag survives live updates but not a reload."""
+    page.evaluate("window.__noReload = true")
+
+
+def _not_reloaded(page) -> bool:
+    return page.evaluate("window.__noReload === true")
+
+
+def test_a_phone_places_a_topic_and_the_other_phone_and_projector_show_it(live_server, phone,
+                                                                         browser):
+    token = live_server.token("roel@example.org")
+    topic = live_server.api("POST", f"/events/{SLUG}/topics", token,
+                            json={"title": "Tapped in from a phone"}).json()
+    room_id, slot_id = _free_cell(live_server, token, topic["convener"]["id"])
+
+    convener, attendee = phone(), phone()
+    log_in(convener, live_server.url, "roel@example.org")
+    log_in(attendee, live_server.url, "mark@example.org")
+    projector = browser.new_page(viewport={"width": 1600, "height": 900})
+    try:
+        attendee.goto(f"{live_server.url}/e/{SLUG}")
+        projector.goto(f"{live_server.url}/e/{SLUG}/projector")
+        for page in (attendee, projector):
+            page.wait_for_selector("html[data-live=live]")
+            _mark_page(page)
+
+        # The convener taps the free cell, then taps their topic: no drag anywhere.
+        convener.goto(f"{live_server.url}/e/{SLUG}")
+        convener.locator(f'[data-cell="{room_id}-{slot_id}"] a').tap()
+        convener.get_by_role("button", name="Tapped in from a phone").tap()
+        convener.wait_for_selector(f'[data-cell="{room_id}-{slot_id}"] [data-topic-id="{topic["id"]}"]')
+
+        for page in (attendee, projector):
+            card = page.locator(f'[data-cell="{room_id}-{slot_id}"] [data-topic-id="{topic["id"]}"]')
+            card.wait_for(timeout=5000)
+            assert "Tapped in from a phone" in card.inner_text()
+            assert _not_reloaded(page)
+    finally:
+        projector.close()
+
+
+def test_the_projector_reconnects_after_the_server_restarts(live_server, browser):
+    projector = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        projector.goto(f"{live_server.url}/e/{SLUG}/projector")
+        projector.wait_for_selector("html[data-live=live]")
+        _mark_page(projector)
+        live_server.stop()
+        projector.wait_for_selector("html[data-live=offline]", timeout=10000)
+        assert "Offline" in projector.locator("[data-live-status]").inner_text()
+        live_server.start()
+        # A change made while the projector was away shows up after it resyncs.
+        token = live_server.token("dries@example.org")
+        topic = live_server.api("POST", f"/events/{SLUG}/topics", token,
+                                json={"title": "While the projector slept"}).json()
+        room_id, slot_id = _free_cell(live_server, token, topic["convener"]["id"])
+        response = live_server.api("PUT", f"/topics/{topic['id']}/placement", token,
+                                   json={"room_id": room_id, "slot_id": slot_id})
+        assert response.status_code == 200, response.text
+        projector.locator(f'[data-topic-id="{topic["id"]}"]').wait_for(timeout=20000)
+        projector.wait_for_selector("html[data-live=live], html[data-live=synced]")
+        assert _not_reloaded(projector)
+    finally:
+        projector.close()
+
+
+def test_pages_load_no_asset_from_another_host(live_server, phone):
+    page = phone()
+    hosts = set()
+    page.on("request", lambda r: hosts.add(requests.utils.urlparse(r.url).netloc))
+    for path in ("/", f"/e/{SLUG}", f"/e/{SLUG}/now", f"/e/{SLUG}/projector", "/login"):
+        page.goto(live_server.url + path)
+    assert hosts == {f"127.0.0.1:{live_server.port}"}
