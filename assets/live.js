@@ -38,9 +38,10 @@ function topicCard(topic, capacity, tag) {
   const link = text("a", "topic-title", topic.title);
   link.href = "/t/" + topic.id;
   card.append(link, text("span", "convener", "by " + topic.convener.name));
-  const count = capacity ? `${topic.interest_count} / ${capacity}` : `${topic.interest_count}`;
+  // Same words as the server's interest() macro: "5 coming · 12 seats", flagged when too small.
   const interest = text("span", "interest" + (topic.over_capacity ? " over" : ""),
-    count + (topic.over_capacity ? " — room too small" : " coming"));
+    `${topic.interest_count} coming` + (capacity ? ` · ${capacity} seats` : ""));
+  if (topic.over_capacity) interest.append(" ", text("strong", "flag", "Over capacity"));
   card.append(interest);
   return card;
 }
