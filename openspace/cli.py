@@ -64,6 +64,47 @@ def demo(reset: bool) -> None:
     click.echo(result)
 
 
+@cli.group("board")
+def board_group() -> None:
+    """Change an event's board from the command line (broadcast like any other change)."""
+
+
+def _set_state(slug: str, email: str, state: str) -> None:
+    import sqlalchemy as sa
+
+    from .domain import events
+    from .domain.errors import DomainError
+    from .extensions import db
+    from .models import User
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    try:
+        event = events.get_event(slug, user)
+        events.set_board_state(event=event, user=user, state=state)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{slug}: board {state} (version {event.board_version})")
+
+
+@board_group.command("lock")
+@click.argument("slug")
+@click.option("--as", "email", required=True, help="Email of an organizer of the event.")
+@with_appcontext
+def board_lock(slug: str, email: str) -> None:
+    """Lock the board: only organizers can change the agenda."""
+    _set_state(slug, email, "locked")
+
+
+@board_group.command("unlock")
+@click.argument("slug")
+@click.option("--as", "email", required=True, help="Email of an organizer of the event.")
+@with_appcontext
+def board_unlock(slug: str, email: str) -> None:
+    """Open the board again for members."""
+    _set_state(slug, email, "open")
+
+
 def register(app: Flask) -> None:
     """Commands also reachable as `flask --app openspace ...`."""
     app.cli.add_command(demo)
+    app.cli.add_command(board_group)

@@ -74,3 +74,17 @@ def test_fresh_instance_upgrades_seeds_and_serves_the_demo(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "eventlet" in output
+
+
+def test_board_lock_from_the_cli_needs_an_organizer(app):
+    from openspace.domain.events import get_event
+
+    runner = app.test_cli_runner()
+    with app.app_context():
+        create_demo()
+    refused = runner.invoke(args=["board", "lock", SLUG, "--as", "roel@example.org"])
+    assert refused.exit_code != 0 and "Only organizers" in refused.output
+    locked = runner.invoke(args=["board", "lock", SLUG, "--as", "kristof@example.org"])
+    assert locked.exit_code == 0, locked.output
+    with app.app_context():
+        assert get_event(SLUG, None).board_state == "locked"

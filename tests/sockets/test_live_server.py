@@ -151,3 +151,28 @@ def test_a_foreign_origin_cannot_open_a_socket(live_server):
         refused = False
         client.disconnect()
     assert refused
+
+
+def test_a_cli_change_reaches_clients_through_the_message_queue(tmp_path):
+    """With OPENSPACE_MESSAGE_QUEUE set, a command run in another process broadcasts too."""
+    import redis
+
+    from tests.live import LiveServer
+
+    url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(url).ping()
+    server = LiveServer(tmp_path, OPENSPACE_MESSAGE_QUEUE=url)
+    server.command("db", "upgrade")
+    server.command("demo")
+    server.start()
+    projector = Listener(server.url)
+    try:
+        out = server.command("board", "lock", SLUG, "--as", "kristof@example.org")
+        assert "board locked" in out
+        wait_for(lambda: projector.changes and projector.changes[-1]["kind"] == "board_state")
+        change = projector.changes[-1]
+        assert change["board_state"] == "locked"
+        assert change["version"] == projector.joins[0]["version"] + 1
+    finally:
+        projector.close()
+        server.stop()
