@@ -176,3 +176,22 @@ def test_a_cli_change_reaches_clients_through_the_message_queue(tmp_path):
     finally:
         projector.close()
         server.stop()
+
+
+def test_an_oversized_message_is_refused_and_the_server_stays_up(live_server):
+    token = live_server.token("roel@example.org")
+    big = Listener(live_server.url, token)
+    try:
+        big.client.emit("board:propose", {"slug": SLUG, "topic": {"title": "x" * 400_000}})
+        wait_for(lambda: not big.client.connected, timeout=10)
+    finally:
+        big.client.reconnection = False
+        big.close()
+    titles = [t["title"] for t in _board(live_server, token)["topics"]]
+    assert not any(len(title) > 200 for title in titles)
+    other = Listener(live_server.url, token)
+    try:
+        ack = other.call("board:propose", {"slug": SLUG, "topic": {"title": "x" * 121}})
+        assert ack["ok"] is False and "title" in ack["error"]["fields"]
+    finally:
+        other.close()
