@@ -13,7 +13,7 @@ from flask import has_app_context
 
 from config import TestConfig, database_url
 from openspace import create_app
-from openspace.domain import accounts, board, events
+from openspace.domain import accounts, board, events, ratelimit
 from openspace.extensions import db
 from openspace.models import Event, Topic, User
 
@@ -49,6 +49,7 @@ def app(tmp_path):
         SQLALCHEMY_DATABASE_URI = _database_url(tmp_path)
 
     app = create_app(Config)
+    ratelimit.reset()  # buckets are per process and ids repeat across test databases
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

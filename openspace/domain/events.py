@@ -29,7 +29,7 @@ from ..models import (
 from . import validation as v
 from .board import announce, bump_version
 from .errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from .permissions import require_organizer, require_view
+from .permissions import is_member, require_member, require_organizer, require_view
 from .serialize import room_dict, slot_dict
 from .tx import writing
 
@@ -230,6 +230,23 @@ def join_event(*, event: Event, user: User, join_code: Any) -> Membership:
             membership = Membership(event_id=event.id, user_id=user.id, role=Role.PARTICIPANT)
             db.session.add(membership)
     return membership
+
+
+def join_by_code(*, slug: Any, user: User, join_code: Any) -> tuple[Membership, bool]:
+    """Join the event with this slug by its join code, even a private one (the code is the key).
+
+    Returns the membership and whether it is new. A wrong code is NotFound, like an unknown
+    event, so codes cannot be used to probe for private events.
+    """
+    event = event_for_join_code(join_code, slug=slug)
+    was_member = is_member(user, event)
+    return join_event(event=event, user=user, join_code=join_code), not was_member
+
+
+def list_members(*, event: Event, user: User) -> list[Membership]:
+    """Members see who else is in the event, with their roles."""
+    require_member(user, event)
+    return members(event)
 
 
 def members(event: Event) -> list[Membership]:

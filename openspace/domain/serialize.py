@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..models import Event, Room, Slot, Topic, User
+from ..models import Event, Membership, Role, Room, Slot, Topic, User
+from .permissions import is_organizer
 
 
 def user_brief(user: User) -> dict:
@@ -26,6 +27,38 @@ def event_dict(event: Event, *, with_join_code: bool = False) -> dict:
     if with_join_code:
         data["join_code"] = event.join_code
     return data
+
+
+def event_for(user: User | None, event: Event) -> dict:
+    """The event as this user sees it: organizers also get the join code."""
+    return event_dict(event, with_join_code=is_organizer(user, event))
+
+
+def account_dict(user: User) -> dict:
+    """A user as they see themselves (with email); everyone else gets user_brief."""
+    return {"id": user.id, "name": user.name, "email": user.email}
+
+
+def member_dict(membership: Membership) -> dict:
+    return {
+        "user": user_brief(membership.user),
+        "role": str(membership.role),
+        "joined_at": membership.joined_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def me_dict(user: User) -> dict:
+    """The account plus the events it belongs to, with its role (join codes for organizers)."""
+    return {
+        **account_dict(user),
+        "memberships": [
+            {
+                "event": event_dict(m.event, with_join_code=m.role == Role.ORGANIZER),
+                "role": str(m.role),
+            }
+            for m in sorted(user.memberships, key=lambda m: (m.joined_at, m.id))
+        ],
+    }
 
 
 def room_dict(room: Room) -> dict:
