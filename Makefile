@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup lint clean assets
+.PHONY: run test test-postgres setup lint clean assets
 
 $(BIN)/openspace: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The database-backed tests again on PostgreSQL (CI runs this too; needs a server at PG_URL).
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+test-postgres: setup
+	OPENSPACE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest tests/domain tests/api \
+		tests/web tests/sockets/test_board_events.py tests/test_migrations.py $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check openspace tests bench config.py
