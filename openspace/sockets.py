@@ -80,7 +80,7 @@ def _payload(data: Any, *required: str) -> dict:
 
 
 def handler(name: str) -> Callable:
-    """Register a handler whose result becomes the ack and whose DomainError becomes an error ack."""
+    """Register a handler: its result becomes the ack, a DomainError an error ack."""
 
     def wrap(fn: Callable) -> Callable:
         @functools.wraps(fn)

@@ -52,10 +52,11 @@ def test_a_phone_places_a_topic_and_the_other_phone_and_projector_show_it(live_s
         convener.goto(f"{live_server.url}/e/{SLUG}")
         convener.locator(f'[data-cell="{room_id}-{slot_id}"] a').tap()
         convener.get_by_role("button", name="Tapped in from a phone").tap()
-        convener.wait_for_selector(f'[data-cell="{room_id}-{slot_id}"] [data-topic-id="{topic["id"]}"]')
+        placed = f'[data-cell="{room_id}-{slot_id}"] [data-topic-id="{topic["id"]}"]'
+        convener.wait_for_selector(placed)
 
         for page in (attendee, projector):
-            card = page.locator(f'[data-cell="{room_id}-{slot_id}"] [data-topic-id="{topic["id"]}"]')
+            card = page.locator(placed)
             card.wait_for(timeout=5000)
             assert "Tapped in from a phone" in card.inner_text()
             assert _not_reloaded(page)

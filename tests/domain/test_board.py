@@ -29,7 +29,8 @@ def load(model, obj):
 
 def cell(event_id: int, room_name: str = "Atrium", slot_index: int = 0) -> tuple[int, int]:
     """(room_id, slot_id) of a session cell of the fixture event."""
-    room = db.session.scalar(sa.select(Room).where(Room.event_id == event_id, Room.name == room_name))
+    room = db.session.scalar(
+        sa.select(Room).where(Room.event_id == event_id, Room.name == room_name))
     slots = db.session.scalars(
         sa.select(Slot).where(Slot.event_id == event_id, Slot.kind == SlotKind.SESSION)
         .order_by(Slot.starts_at)

@@ -23,7 +23,8 @@ def _cell(app, event_id, room="Atrium", index=0):
         room_id = db.session.scalar(sa.select(Room.id).where(Room.event_id == event_id,
                                                              Room.name == room))
         slot_ids = db.session.scalars(sa.select(Slot.id).where(
-            Slot.event_id == event_id, Slot.kind == SlotKind.SESSION).order_by(Slot.starts_at)).all()
+            Slot.event_id == event_id, Slot.kind == SlotKind.SESSION
+        ).order_by(Slot.starts_at)).all()
         return room_id, slot_ids[index]
 
 
@@ -119,7 +120,7 @@ def test_member_of_another_event_cannot_change_this_board(app, make_user, make_e
                                                         "slot_id": 1}, {"topic_id": 1}])
 def test_malformed_messages_get_an_error_ack(app, make_user, make_event, join, make_topic, data):
     organizer = make_user()
-    event = make_event(organizer)
+    make_event(organizer)
     sock = _socket(app, organizer)
     ack = sock.emit("board:place", data, callback=True)
     assert ack["ok"] is False

@@ -24,7 +24,8 @@ def test_gevent_server_relays_board_changes(gevent_server):
     try:
         topic = phone.call("board:propose", {"slug": SLUG, "topic": {"title": "On gevent"}})
         assert topic["ok"] is True
-        room_id, slot_id = _free_cell(_board(gevent_server, token), topic["topic"]["convener"]["id"])
+        convener_id = topic["topic"]["convener"]["id"]
+        room_id, slot_id = _free_cell(_board(gevent_server, token), convener_id)
         assert phone.call("board:place", {"topic_id": topic["topic"]["id"], "room_id": room_id,
                                           "slot_id": slot_id})["ok"] is True
         wait_for(lambda: [c["kind"] for c in projector.changes] == ["proposed", "placed"])

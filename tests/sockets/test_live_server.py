@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
+import pytest
 import socketio
 
 from tests.live import wait_for
@@ -160,7 +162,12 @@ def test_a_cli_change_reaches_clients_through_the_message_queue(tmp_path):
     from tests.live import LiveServer
 
     url = "redis://127.0.0.1:6379/15"
-    redis.Redis.from_url(url).ping()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379")
     server = LiveServer(tmp_path, OPENSPACE_MESSAGE_QUEUE=url)
     server.command("db", "upgrade")
     server.command("demo")
