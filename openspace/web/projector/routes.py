@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ...domain import announcements, board, events
-from ...domain.errors import DomainError
+from ...domain.errors import ValidationFailed
 from ...domain.permissions import is_organizer
 from ...models import SlotKind
 from ..helpers import join_url
@@ -51,20 +51,21 @@ def show(slug):
 @login_required
 def announcements_page(slug):
     event = events.get_event(slug, me())
-    typed = ""
+    typed, status = "", 200
     if request.method == "POST":
         typed = request.form.get("text", "")
         try:
             announcements.post_announcement(event=event, user=me(), text=typed)
-        except DomainError as error:
-            flash(error.fields.get("text", error.message), "error")
+        except ValidationFailed as error:  # keep what was typed; other refusals are error pages
+            flash("News " + error.fields.get("text", error.message), "error")
+            status = error.status
         else:
             flash("Announced on every board and the projector.", "success")
             return redirect(url_for(".announcements_page", slug=slug))
     return render_template("projector/announcements.html", event=event, typed=typed,
                            items=announcements.recent(event, limit=50),
                            organizer=is_organizer(me(), event),
-                           text_max=announcements.TEXT_MAX)
+                           text_max=announcements.TEXT_MAX), status
 
 
 @bp.post("/e/<slug>/announcements/<int:announcement_id>/delete")
