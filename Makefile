@@ -32,7 +32,7 @@ test-postgres: setup
 		tests/web tests/sockets/test_board_events.py tests/test_migrations.py $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check openspace tests bench config.py
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
