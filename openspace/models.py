@@ -265,3 +265,61 @@ class Announcement(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User | None] = relationship()
+
+
+class Note(db.Model):
+    """A topic's shared note. The source of truth is the Yjs update log (NoteUpdate) folded into
+    `snapshot`; `markdown` is a cache of the text for readers, never a source to rebuild from."""
+
+    __tablename__ = "notes"
+
+    topic_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    # A Yjs (v1) update holding every NoteUpdate with id <= snapshot_seq.
+    snapshot: Mapped[bytes] = mapped_column(sa.LargeBinary, default=b"")
+    snapshot_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    markdown: Mapped[str] = mapped_column(sa.Text, default="")
+    # False while the note still holds only the report template.
+    has_content: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    topic: Mapped[Topic] = relationship()
+
+
+class NoteUpdate(db.Model):
+    """One acknowledged Yjs update, appended and never changed (compaction folds old ones)."""
+
+    __tablename__ = "note_updates"
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("notes.topic_id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Photo(db.Model):
+    """A photo attached to a session (the flipchart): EXIF stripped, upright, resized JPEG."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("topics.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    caption: Mapped[str] = mapped_column(sa.String(200), default="")
+    content_type: Mapped[str] = mapped_column(sa.String(40), default="image/jpeg")
+    width: Mapped[int]
+    height: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    thumbnail: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploader: Mapped[User | None] = relationship()
