@@ -14,12 +14,12 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
-from .domain import accounts, board, events, ratelimit
+from .domain import accounts, board, events, notes, ratelimit
 from .domain.errors import DomainError, NotAuthenticated, ValidationFailed
 from .domain.serialize import topic_dict
 from .extensions import db, socketio
 from .models import User
-from .realtime import event_room
+from .realtime import event_room, note_room
 
 # sid -> the Flask-Login id ("<user id>:<epoch>") it connected with, or None for anonymous.
 _identities: dict[str, str | None] = {}
@@ -193,3 +193,60 @@ def on_interest(data):
     topic = board.set_interest(topic=board.get_topic(data["topic_id"], user), user=user,
                                interested=data["interested"])
     return {"topic": topic_dict(topic)}
+
+
+# Notes: one Yjs document per topic; updates and state vectors travel as binary. -------------
+
+def _note_writer() -> User:
+    user = _user()
+    if user is None:
+        raise NotAuthenticated()
+    ratelimit.hit(f"user:{user.id}", "note")  # its own bucket: typing must not eat the board's
+    return user
+
+
+@handler("note:join")
+def on_note_join(data):
+    data = _payload(data, "topic_id")
+    user = _user()
+    topic = board.get_topic(data["topic_id"], user)
+    # Join the room before reading the note: an update committed after the read is relayed to
+    # us, one committed before is in the answer (one in both is harmless: Yjs ignores dupes).
+    room = note_room(topic.id)
+    join_room(room)
+    try:
+        update, state_vector = notes.join_note(topic=topic, user=user,
+                                               state_vector=data.get("state_vector"))
+    except DomainError:
+        leave_room(room)
+        raise
+    return {"update": update, "state_vector": state_vector}
+
+
+@handler("note:leave")
+def on_note_leave(data):
+    data = _payload(data, "topic_id")
+    if isinstance(data["topic_id"], bool) or not isinstance(data["topic_id"], int):
+        raise ValidationFailed(fields={"topic_id": "must be a topic id (a whole number)"})
+    leave_room(note_room(data["topic_id"]))
+    return {}
+
+
+@handler("note:update")
+def on_note_update(data):
+    data = _payload(data, "topic_id", "update")
+    user = _note_writer()
+    topic = board.get_topic(data["topic_id"], user)
+    # Returns after the commit, so the ack means "durably stored"; the relay to the note's
+    # other readers goes through the note_updated signal (realtime.py), skipping this sid.
+    notes.apply_update(topic=topic, user=user, update=data["update"], origin=request.sid)
+    return {}
+
+
+@handler("note:awareness")
+def on_note_awareness(data):
+    data = _payload(data, "topic_id", "update")
+    user = _note_writer()
+    topic = board.get_topic(data["topic_id"], user)
+    notes.relay_awareness(topic=topic, user=user, update=data["update"], origin=request.sid)
+    return {}

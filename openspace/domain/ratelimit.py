@@ -24,6 +24,8 @@ class Limit:
 LIMITS = {
     "board": Limit(rate=5, burst=30),
     "join": Limit(rate=2, burst=20),
+    # Note edits and carets: a typist's client sends ~10 batched updates a second, plus awareness.
+    "note": Limit(rate=30, burst=120),
 }
 
 _lock = threading.Lock()

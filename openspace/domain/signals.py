@@ -13,3 +13,10 @@ board_changed = _signals.signal("board-changed")
 
 # sender: the event id; kwargs: kind ("posted" | "deleted"), announcement (dict)
 announcement_changed = _signals.signal("announcement-changed")
+
+# sender: the topic id; kwargs: update (bytes, a committed Yjs update), origin (opaque: the
+# sender's connection, which the relay skips; None relays to every reader)
+note_updated = _signals.signal("note-updated")
+
+# sender: the topic id; kwargs: update (bytes, a y-protocols awareness update), origin (as above)
+note_awareness = _signals.signal("note-awareness")

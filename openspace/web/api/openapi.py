@@ -188,9 +188,14 @@ SCHEMAS: dict[str, dict] = {
         "slots": array(ref("Slot")),
         "topics": array(ref("Topic"), description="Proposed and placed topics."),
     }, ("version", "event", "rooms", "slots", "topics")),
-    "Notes": obj({"markdown": string(),
-                  "updated_at": {"type": ["string", "null"], "format": "date-time"}},
-                 ("markdown", "updated_at")),
+    "Notes": obj({"markdown": string(description="The note's current text (Markdown); empty "
+                                                 "while nobody has opened the note."),
+                  "updated_at": {"type": ["string", "null"], "format": "date-time",
+                                 "description": "When the text last changed (UTC); null while "
+                                                "nobody has opened the note."}},
+                 ("markdown", "updated_at"),
+                 description="A session's shared note. It is written over Socket.IO "
+                             "(note:join, note:update), as a Yjs document."),
 }
 
 ERRORS = {
@@ -271,8 +276,8 @@ OPERATIONS: list[tuple] = [
     ("/topics/{topic_id}/merge", "post", "mergeTopics",
      "Fold a duplicate into another topic (organizers)", "Merge", (200, "Topic"),
      (403, 404, 409), "user"),
-    ("/topics/{topic_id}/notes", "get", "getNotes", "The session's notes as Markdown", None,
-     (200, "Notes"), (404,), "public"),
+    ("/topics/{topic_id}/notes", "get", "getNotes", "The session's shared note as Markdown",
+     None, (200, "Notes"), (404,), "public"),
 ]
 
 PATH_PARAMETERS = {

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
-from ...domain import accounts, board, events, ratelimit, serialize
+from ...domain import accounts, board, events, notes, ratelimit, serialize
 from ...domain.errors import NotAuthenticated, RateLimited, ValidationFailed
 from ...domain.validation import only_known
 from ...extensions import csrf, db
@@ -326,10 +326,5 @@ def merge_topics(topic_id):
 @bp.get("/topics/<int:topic_id>/notes")
 @public
 def get_notes(topic_id):
-    """The session's notes as Markdown.
-
-    Notes (the CRDT log and its rendering) arrive with the notes issue; until then no topic has
-    any, so this answers with the contract's shape: empty Markdown, never updated.
-    """
-    board.get_topic(topic_id, _user())  # 404 for unknown topics and private events
-    return jsonify(markdown="", updated_at=None)
+    """The session's shared note as Markdown: {markdown, updated_at}."""
+    return jsonify(notes.note_dict(board.get_topic(topic_id, _user())))

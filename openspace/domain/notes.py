@@ -1,0 +1,448 @@
+"""Shared session notes: one Yjs document per topic, kept as an append-only log of updates.
+
+The source of truth is `Note.snapshot` (every update with id <= `snapshot_seq`, folded) plus the
+`NoteUpdate` rows after it. `Note.markdown` is the text they spell, refreshed in the transaction
+that appends each update, for readers; a note is never rebuilt from Markdown.
+
+Several server processes may write one note. A process keeps a pycrdt Doc per topic in memory
+for speed, but catches it up from the database (the rows after the last id it applied) before
+every use, and writes under the note's row lock (SQLite: the database write lock), so ids of one
+note are committed in order and nothing lives only in one process's memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pycrdt import Doc, Text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..extensions import db
+from ..models import Note, NoteUpdate, Topic, User, utcnow
+from . import crdt
+from .errors import Conflict, ValidationFailed
+from .permissions import require_member, require_view
+from .signals import note_awareness, note_updated
+from .tx import writing
+
+log = logging.getLogger(__name__)
+
+ROOT = "markdown"  # the shared text: doc.get("markdown", type=Text) = ydoc.getText("markdown")
+MAX_UPDATE = 64 * 1024
+MAX_AWARENESS = 8 * 1024
+MAX_STATE_VECTOR = 64 * 1024  # ~10 bytes per Yjs client that ever wrote
+COMPACT_AFTER = 200  # fold the log into the snapshot once more updates than this follow it
+CACHE_SIZE = 256  # Docs kept in memory per process (least recently used go first)
+TEMPLATE_ACTION_EXAMPLE = "- [ ] … @owner"
+
+
+def report_template(topic: Topic) -> str:
+    """The OST session report a new note starts from, with the convener filled in."""
+    return (
+        f"# {topic.title}\n\n"
+        f"## Convener\n{topic.convener.name}\n\n"
+        "## Participants\n\n"
+        "## Key points\n\n"
+        "## Recommendations\n\n"
+        "## Resources\n\n"
+        f"## Action items\n{TEMPLATE_ACTION_EXAMPLE}\n"
+    )
+
+
+def _body(markdown: str) -> list[str]:
+    """The text's non-blank lines without its title line: what has_content compares."""
+    lines = [line.rstrip() for line in markdown.splitlines() if line.strip()]
+    return lines[1:] if lines and lines[0].startswith("# ") else lines
+
+
+def has_content(markdown: str, template: str) -> bool:
+    """Someone wrote something: the text is neither empty nor the untouched template.
+
+    The title line is left out of the comparison, so renaming the topic after the note was
+    created does not make an untouched note count as written."""
+    body = _body(markdown)
+    return bool(body) and body != _body(template)
+
+
+# The in-memory Docs --------------------------------------------------------------------------
+
+@dataclass
+class _Loaded:
+    doc: Doc
+    text: Text
+    seq: int  # the highest NoteUpdate id applied to doc
+    tail: int  # updates applied after the snapshot (what compaction would fold)
+    template: str
+    # Which note this is: ids can come back (SQLite reuses the highest id after a delete, a
+    # database can be reset), a note's creation time does not.
+    created_at: datetime
+
+
+_cache: OrderedDict[int, _Loaded] = OrderedDict()
+_cache_lock = threading.Lock()
+# One lock per note (striped, so the set stays bounded): a note's Doc is used by one writer or
+# reader at a time. Under eventlet/gevent these are green locks (patched before import).
+_locks = [threading.RLock() for _ in range(64)]
+
+
+@contextmanager
+def _note_lock(topic_id: int) -> Iterator[None]:
+    with _locks[topic_id % len(_locks)]:
+        yield
+
+
+def _cached(topic_id: int) -> _Loaded | None:
+    with _cache_lock:
+        loaded = _cache.get(topic_id)
+        if loaded is not None:
+            _cache.move_to_end(topic_id)
+        return loaded
+
+
+def _remember(topic_id: int, loaded: _Loaded) -> None:
+    with _cache_lock:
+        _cache[topic_id] = loaded
+        _cache.move_to_end(topic_id)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _forget(topic_id: int) -> None:
+    """Drop a Doc that may hold what the database does not (a failed or refused write)."""
+    with _cache_lock:
+        _cache.pop(topic_id, None)
+
+
+# Statements built once (the hot path runs them for every keystroke batch).
+_TAIL = (
+    sa.select(Note.snapshot_seq, Note.created_at, NoteUpdate.id, NoteUpdate.data)
+    .select_from(Note)
+    .outerjoin(NoteUpdate, sa.and_(NoteUpdate.topic_id == Note.topic_id,
+                                   NoteUpdate.id > sa.bindparam("after")))
+    .where(Note.topic_id == sa.bindparam("topic_id"))
+    .order_by(NoteUpdate.id)
+)
+# PostgreSQL: the writers of one note queue on its row, so its ids commit in order and a reader
+# never sees a later id before an earlier one. (SQLite: BEGIN IMMEDIATE already serializes.)
+_TAIL_LOCKED = _TAIL.with_for_update(of=Note)
+_HEAD = sa.select(Note.snapshot, Note.snapshot_seq, Note.created_at).where(
+    Note.topic_id == sa.bindparam("topic_id"))
+_HEAD_LOCKED = _HEAD.with_for_update()
+_APPEND = sa.insert(NoteUpdate).returning(NoteUpdate.id)
+_REFRESH = (
+    sa.update(Note)
+    .where(Note.topic_id == sa.bindparam("b_topic_id"))
+    .values(markdown=sa.bindparam("b_markdown"), has_content=sa.bindparam("b_has_content"),
+            updated_at=sa.bindparam("b_updated_at"))
+)
+
+
+def _tail(topic_id: int, after: int, *, lock: bool = False) -> tuple[Any, list[Any]] | None:
+    """The note's (snapshot_seq, created_at) and its updates with id > after, in one statement.
+
+    One statement sees one state even under READ COMMITTED: if a concurrent compaction had
+    already deleted rows we need, the snapshot_seq returned says so (it is then > after)."""
+    rows = db.session.connection().execute(
+        _TAIL_LOCKED if lock else _TAIL, {"topic_id": topic_id, "after": after}
+    ).all()
+    if not rows:
+        return None
+    return rows[0], [row for row in rows if row.id is not None]
+
+
+def _catch_up(topic_id: int, template: Callable[[], str], *,
+              lock: bool = False) -> _Loaded | None:
+    """The note's Doc as the database holds it now (None while the note does not exist).
+
+    `template` gives the note's report template, needed only when the Doc is (re)loaded."""
+    loaded = _cached(topic_id)
+    if loaded is not None:
+        found = _tail(topic_id, loaded.seq, lock=lock)
+        if found is None:
+            _forget(topic_id)
+            return None
+        note, rows = found
+        # Compaction only deletes ids < snapshot_seq: all we lack is still there.
+        if note.snapshot_seq <= loaded.seq and note.created_at == loaded.created_at:
+            for row in rows:
+                loaded.doc.apply_update(row.data)
+                loaded.seq = row.id
+                loaded.tail += 1
+            return loaded
+    conn = db.session.connection()
+    while True:  # (re)load: the snapshot, then the updates after it, in step
+        head = conn.execute(_HEAD_LOCKED if lock else _HEAD, {"topic_id": topic_id}).first()
+        if head is None:
+            return None
+        found = _tail(topic_id, head.snapshot_seq)
+        if found is not None and found[0].snapshot_seq == head.snapshot_seq:
+            break  # else a compaction committed in between: read again
+    doc = Doc()
+    text = doc.get(ROOT, type=Text)
+    if head.snapshot:
+        doc.apply_update(head.snapshot)
+    rows = found[1]
+    for row in rows:
+        doc.apply_update(row.data)
+    loaded = _Loaded(doc=doc, text=text, seq=rows[-1].id if rows else head.snapshot_seq,
+                     tail=len(rows), template=template(), created_at=head.created_at)
+    _remember(topic_id, loaded)
+    return loaded
+
+
+# Validation ------------------------------------------------------------------------------------
+
+def _binary(value: Any, name: str, max_len: int) -> bytes:
+    if isinstance(value, bytearray | memoryview):
+        value = bytes(value)
+    if not isinstance(value, bytes):
+        raise ValidationFailed(fields={name: "must be binary"})
+    if len(value) > max_len:
+        raise ValidationFailed(
+            f"That change is too large ({len(value) // 1024} KiB; at most "
+            f"{max_len // 1024} KiB at once).", fields={name: "is too large"})
+    return value
+
+
+def _integrate(doc: Doc, update: bytes) -> None:
+    """Apply a client's update to the note's Doc, refusing malformed or out-of-order ones."""
+    try:
+        doc.apply_update(update)
+        missing = crdt.lacks_dependencies(update, doc.get_state())
+    except BaseException as error:  # pyo3 panics derive from BaseException
+        if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+            raise
+        raise ValidationFailed("That is not a Yjs update.",
+                               fields={"update": "is not a Yjs (v1) update"}) from None
+    if missing:
+        raise Conflict("The note lacks earlier changes this one builds on: join the note again "
+                       "and send what the server lacks.", code="out_of_sync")
+
+
+def _check_awareness(data: bytes) -> None:
+    if not crdt.is_awareness_update(data):
+        raise ValidationFailed("That is not an awareness update.",
+                               fields={"update": "is not a y-protocols awareness update"})
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+def _create(topic: Topic) -> None:
+    """Insert the note with the report template as its first update (inside a transaction)."""
+    template = report_template(topic)
+    doc = Doc()
+    doc.get(ROOT, type=Text).insert(0, template)
+    db.session.execute(sa.insert(Note).values(topic_id=topic.id, snapshot=b"", snapshot_seq=0,
+                                              markdown=template, has_content=False))
+    db.session.execute(sa.insert(NoteUpdate).values(topic_id=topic.id, data=doc.get_update(),
+                                                    author_id=None))
+
+
+def _exists(topic_id: int, *, lock: bool = False) -> bool:
+    query = sa.select(Note.topic_id).where(Note.topic_id == topic_id)
+    if lock:
+        query = query.with_for_update()  # PostgreSQL: writers of one note queue here
+    return db.session.execute(query).first() is not None
+
+
+def ensure_note(topic: Topic) -> None:
+    """Create the topic's note from the report template, exactly once (the first time it is
+    needed; of two concurrent creators the primary key lets one win, the other uses its note)."""
+    if _exists(topic.id):
+        return
+    try:
+        with writing():
+            if not _exists(topic.id, lock=True):
+                _create(topic)
+    except IntegrityError:
+        pass  # another process created it between our check and our insert
+
+
+@contextmanager
+def _busy_is_transient() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as error:
+        if "locked" not in str(error.orig).lower():
+            raise
+        raise Conflict("The server is busy; try again in a moment.", code="busy") from None
+
+
+def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> int:
+    """Any member of the topic's event may write its note, also on a locked board (notes are
+    written during the sessions). The update is appended and the text refreshed in one
+    transaction; after the commit it is relayed (note_updated) to the note's other readers.
+    Returns the update's id (0 for an empty update, which changes nothing and is not stored).
+
+    `origin` is opaque here: the relay skips it (sockets pass the sender's sid)."""
+    data = _binary(update, "update", MAX_UPDATE)
+    # Checked before the write transaction, whose opening rollback would make every loaded
+    # object re-read: a membership ended a moment ago costs nothing here (no rule to break).
+    require_member(user, topic.event)
+    topic_id, user_id = topic.id, user.id
+    if data == crdt.EMPTY_UPDATE:
+        return 0
+    with _note_lock(topic_id), _busy_is_transient():
+        for attempt in (1, 2):
+            try:
+                seq, loaded = _append(topic, topic_id, user_id, data)
+                break
+            except IntegrityError:  # a concurrent first writer created the note: retry once
+                if attempt == 2:
+                    raise
+    note_updated.send(topic_id, update=data, origin=origin)
+    if loaded.tail > COMPACT_AFTER:
+        compact_note(topic=topic, min_updates=COMPACT_AFTER)
+    return seq
+
+
+def _append(topic: Topic, topic_id: int, user_id: int, data: bytes) -> tuple[int, _Loaded]:
+    template = functools.partial(report_template, topic)
+    try:
+        with writing():
+            loaded = _catch_up(topic_id, template, lock=True)
+            if loaded is None:
+                _create(topic)
+                loaded = _catch_up(topic_id, template, lock=True)
+            _integrate(loaded.doc, data)
+            conn = db.session.connection()
+            seq = conn.execute(_APPEND, {"topic_id": topic_id, "data": data,
+                                         "author_id": user_id}).scalar_one()
+            markdown = str(loaded.text)
+            conn.execute(_REFRESH, {"b_topic_id": topic_id, "b_markdown": markdown,
+                                    "b_has_content": has_content(markdown, loaded.template),
+                                    "b_updated_at": utcnow()})
+    except BaseException:
+        _forget(topic_id)  # its Doc may hold the update the rollback took back
+        raise
+    loaded.seq = seq
+    loaded.tail += 1
+    return seq, loaded
+
+
+def compact_note(*, topic: Topic, min_updates: int = 0) -> int:
+    """Fold the updates after the snapshot into a new snapshot, when there are more than
+    `min_updates` of them; returns how many were folded (0: nothing to do).
+
+    Replays snapshot + updates into a fresh Doc and stores its state as the snapshot, with
+    snapshot_seq = the last folded id, under the note's write lock: rows committed later are
+    never touched. The row with id == snapshot_seq is kept (folded, so never replayed): on
+    SQLite a new row's id is max(id) + 1, and keeping it means ids are never reused, so a new
+    update can never hide at or below a snapshot_seq."""
+    topic_id = topic.id
+    with _note_lock(topic_id), _busy_is_transient():
+        try:
+            with writing():
+                head = db.session.execute(
+                    sa.select(Note.snapshot, Note.snapshot_seq, Note.markdown, Note.created_at)
+                    .where(Note.topic_id == topic_id).with_for_update()
+                ).first()
+                if head is None:
+                    return 0
+                rows = db.session.execute(
+                    sa.select(NoteUpdate.id, NoteUpdate.data)
+                    .where(NoteUpdate.topic_id == topic_id, NoteUpdate.id > head.snapshot_seq)
+                    .order_by(NoteUpdate.id)
+                ).all()
+                if not rows or len(rows) <= min_updates:
+                    loaded = _cached(topic_id)
+                    if loaded is not None and loaded.created_at == head.created_at:
+                        loaded.tail = len(rows)  # another process may have compacted
+                    return 0
+                doc = Doc()
+                text = doc.get(ROOT, type=Text)
+                if head.snapshot:
+                    doc.apply_update(head.snapshot)
+                for row in rows:
+                    doc.apply_update(row.data)
+                if str(text) != head.markdown:  # never store a snapshot that would change words
+                    log.error("note %s: replayed text differs from the stored text; "
+                              "not compacting", topic_id)
+                    _forget(topic_id)
+                    return 0
+                last = rows[-1].id
+                db.session.execute(sa.update(Note).where(Note.topic_id == topic_id)
+                                   .values(snapshot=doc.get_update(), snapshot_seq=last))
+                db.session.execute(sa.delete(NoteUpdate).where(NoteUpdate.topic_id == topic_id,
+                                                               NoteUpdate.id < last))
+        except BaseException:
+            _forget(topic_id)
+            raise
+        previous = _cached(topic_id)
+        template = previous.template if previous is not None else report_template(topic)
+        _remember(topic_id, _Loaded(doc=doc, text=text, seq=last, tail=0, template=template,
+                                    created_at=head.created_at))
+    return len(rows)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+def join_note(*, topic: Topic, user: User | None, state_vector: Any = None) -> tuple[bytes, bytes]:
+    """Anyone who may view the event may read its notes (a private event's topics are 404 to
+    non-members). Creates the note from the template the first time. Returns what a client
+    with `state_vector` lacks (an update) and the server's state vector, so the client can
+    send what the server lacks."""
+    state = crdt.EMPTY_STATE if state_vector is None else _binary(
+        state_vector, "state_vector", MAX_STATE_VECTOR)
+    require_view(user, topic.event)
+    with _busy_is_transient():
+        ensure_note(topic)
+    topic_id = topic.id
+    with _note_lock(topic_id):
+        try:
+            loaded = _catch_up(topic_id, functools.partial(report_template, topic))
+        except BaseException:
+            _forget(topic_id)
+            raise
+        if loaded is None:  # the topic's event was deleted meanwhile
+            raise Conflict("This note is gone.", code="gone")
+        try:
+            update = loaded.doc.get_update(state)
+        except ValueError:
+            raise ValidationFailed(fields={"state_vector": "is not a Yjs state vector"}) from None
+        return update, loaded.doc.get_state()
+
+
+def relay_awareness(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> None:
+    """Members share presence (their name and caret) with the note's readers; never stored."""
+    data = _binary(update, "update", MAX_AWARENESS)
+    _check_awareness(data)
+    require_member(user, topic.event)
+    note_awareness.send(topic.id, update=data, origin=origin)
+
+
+def current_markdown(topic: Topic) -> str:
+    """The note's current text ("" while nobody has opened it)."""
+    return db.session.scalar(sa.select(Note.markdown).where(Note.topic_id == topic.id)) or ""
+
+
+def note_dict(topic: Topic) -> dict:
+    """{markdown, updated_at} as the API serves it (updated_at null while there is no note)."""
+    row = db.session.execute(
+        sa.select(Note.markdown, Note.updated_at).where(Note.topic_id == topic.id)
+    ).first()
+    if row is None:
+        return {"markdown": "", "updated_at": None}
+    return {"markdown": row.markdown,
+            "updated_at": row.updated_at.isoformat(timespec="seconds") + "Z"}
+
+
+def note_state(topic: Topic) -> bytes:
+    """The note's whole state as one Yjs update (an empty update while there is no note)."""
+    topic_id = topic.id
+    with _note_lock(topic_id):
+        try:
+            loaded = _catch_up(topic_id, functools.partial(report_template, topic))
+        except BaseException:
+            _forget(topic_id)
+            raise
+        return loaded.doc.get_update() if loaded is not None else crdt.EMPTY_UPDATE
