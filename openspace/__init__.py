@@ -72,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(topics_bp)
     app.register_blueprint(projector_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from .web.notes import bp as notes_bp  # session notes: rendering, action items, photos
+    app.register_blueprint(notes_bp)
 
 
 def _wants_json() -> bool:

@@ -69,6 +69,12 @@ class ConvenerBusy(Conflict):
     message = "The convener already holds a session in that time slot."
 
 
+class TooLarge(DomainError):
+    code = "too_large"
+    status = 413
+    message = "That upload is too large."
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429

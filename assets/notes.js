@@ -1,0 +1,367 @@
+// Shared session notes: a CodeMirror editor on a Yjs document, synced over Socket.IO and kept in
+// IndexedDB, so a note typed on a phone survives venue wifi dropping out and the page reloading.
+//
+// The page marks the note with data attributes:
+//   [data-note]           root; data-topic-id, data-editable ("1" for members), data-user-name,
+//                         data-user-id, data-store (the IndexedDB name of this note)
+//   [data-note-editor]    where the editor goes (its contents are the no-JavaScript fallback)
+//   [data-note-status]    the sync state: data-state saved | saving | offline | error | live
+//   [data-note-people]    who else has the note open
+//
+// The contract with the server (see sockets.py), on every (re)connect:
+//   note:join {topic_id, state_vector} -> ack {ok, update, state_vector}: apply what we lack, send
+//   what the server lacks. Then local edits go out merged, at most SEND_EVERY, one batch in flight:
+//   note:update {topic_id, update} -> ack {ok} once the server has committed it ("Saved").
+//   The server relays others' note:update and note:awareness {topic_id, update} to us.
+// Updates are binary: we send Uint8Array, socket.io-client hands received binary over as ArrayBuffer.
+import { io } from "socket.io-client";
+import * as Y from "yjs";
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate,
+  removeAwarenessStates } from "y-protocols/awareness";
+import { IndexeddbPersistence } from "y-indexeddb";
+import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
+import { EditorState } from "@codemirror/state";
+import { EditorView, keymap, placeholder, drawSelection } from "@codemirror/view";
+import { defaultKeymap, indentWithTab } from "@codemirror/commands";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+// The language and its list commands only: markdown() would also bundle the HTML, CSS and
+// JavaScript parsers for embedded code (~150 kB) that a session note does not need.
+import { deleteMarkupBackward, insertNewlineContinueMarkup,
+  markdownLanguage } from "@codemirror/lang-markdown";
+import { tags } from "@lezer/highlight";
+
+const SEND_EVERY = 100; // ms between batches of keystrokes: at most ten messages a second
+const ACK_TIMEOUT = 15000; // a batch not acknowledged by then is sent again (updates are idempotent)
+const RETRY_AFTER = 3000; // after a refusal the server may lift (rate limit)
+const MAX_RESYNCS = 3; // a copy the server keeps refusing as out of sync is shown as an error
+const IDB_WAIT = 1500; // join without the local copy rather than hang if IndexedDB never answers
+const REMOTE = "remote"; // transaction origin of what came from the server
+// Caret and name-tag colours: dark enough for white text on them, told apart by the user's id.
+const COLOURS = ["#1f5fbf", "#1d7a46", "#a3470b", "#8e24aa", "#b3261e", "#00796b", "#6d4c41",
+  "#c2185b"];
+const STATES = {
+  connecting: "Connecting…",
+  saved: "Saved",
+  saving: "Saving…",
+  offline: "Offline — your text is kept on this device and will sync",
+  live: "Live",
+  readoffline: "Offline — showing the text as last seen on this device",
+};
+
+const root = document.querySelector("[data-note]");
+
+const bytes = (data) => (data instanceof Uint8Array ? data : new Uint8Array(data));
+// An update with no structs and no deletions encodes as two zero bytes.
+const isEmpty = (update) => !update || update.length <= 2;
+// Refusals that pass by themselves: a rate limit, a database busy for a moment.
+const transient = (ack) => Boolean(ack && ack.error && ["rate_limited", "busy"].includes(
+  ack.error.code));
+
+function setStatus(state, message) {
+  const el = root.querySelector("[data-note-status]");
+  root.dataset.noteState = state;
+  if (!el) return;
+  el.dataset.state = state;
+  el.textContent = message || STATES[state];
+}
+
+// Markdown highlighting in the page's own colours: the text stays plain text with light marks.
+const highlight = HighlightStyle.define([
+  { tag: tags.heading1, fontWeight: "700", fontSize: "1.25em" },
+  { tag: tags.heading2, fontWeight: "700", fontSize: "1.15em" },
+  { tag: [tags.heading3, tags.heading4, tags.heading5, tags.heading6], fontWeight: "700" },
+  { tag: tags.strong, fontWeight: "700" },
+  { tag: tags.emphasis, fontStyle: "italic" },
+  { tag: tags.strikethrough, textDecoration: "line-through" },
+  { tag: [tags.link, tags.url], color: "var(--accent)" },
+  { tag: tags.monospace, fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" },
+  { tag: [tags.processingInstruction, tags.contentSeparator], color: "var(--muted)" },
+]);
+
+function userColour(id) {
+  const colour = COLOURS[Math.abs(Number(id) || 0) % COLOURS.length];
+  return { color: colour, colorLight: colour + "33" };
+}
+
+function showPeople(awareness, editable) {
+  const list = root.querySelector("[data-note-people]");
+  if (!list) return;
+  const seen = new Map();
+  awareness.getStates().forEach((state, clientID) => {
+    if (clientID === awareness.clientID || !state.user || !state.user.name) return;
+    seen.set(state.user.name + state.user.color, state.user); // one entry for a user's two tabs
+  });
+  list.replaceChildren();
+  if (!seen.size) { list.hidden = true; return; }
+  list.hidden = false;
+  list.append(editable ? "Also here: " : "Writing: ");
+  [...seen.values()].forEach((user, i) => {
+    if (i) list.append(", ");
+    const name = document.createElement("span");
+    name.className = "note-person";
+    name.dataset.notePerson = user.name;
+    name.style.setProperty("--person", user.color);
+    name.textContent = user.name;
+    list.append(name);
+  });
+}
+
+function start() {
+  const topicId = Number(root.dataset.topicId);
+  const editable = root.dataset.editable === "1";
+  const mount = root.querySelector("[data-note-editor]");
+  const doc = new Y.Doc();
+  const text = doc.getText("markdown");
+  const awareness = new Awareness(doc);
+  const me = { name: root.dataset.userName || "Someone", ...userColour(root.dataset.userId) };
+  if (editable) {
+    awareness.setLocalStateField("user", me);
+  } else {
+    awareness.setLocalState(null); // readers are not shown to the writers
+  }
+
+  const persistence = new IndexeddbPersistence(root.dataset.store || `openspace-note-${topicId}`,
+    doc);
+
+  mount.replaceChildren();
+  const view = new EditorView({
+    parent: mount,
+    state: EditorState.create({
+      doc: text.toString(),
+      extensions: [
+        EditorView.lineWrapping,
+        EditorView.contentAttributes.of({ "aria-label": "Session notes", autocapitalize: "sentences",
+          autocorrect: "on", spellcheck: "true" }),
+        drawSelection(),
+        markdownLanguage,
+        syntaxHighlighting(highlight),
+        placeholder(editable ? "Key points, recommendations, action items (- [ ] what @owner)…"
+          : "Nothing written yet."),
+        // Enter continues a list ("- ", "1. ", "- [ ] "), Backspace takes its mark away.
+        keymap.of([{ key: "Enter", run: insertNewlineContinueMarkup },
+          { key: "Backspace", run: deleteMarkupBackward }]),
+        keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
+        yCollab(text, awareness, editable ? {} : { undoManager: false }),
+        EditorState.readOnly.of(!editable),
+        EditorView.editable.of(editable),
+      ],
+    }),
+  });
+
+  // --- Sending: local edits, merged, one batch in flight, kept until the server commits them. ---
+  // A connection attempt that hangs (wifi that lets the handshake in but nothing back) is given
+  // up after `timeout` and retried, instead of after socket.io's default 20 s.
+  const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
+    timeout: 8000, autoConnect: false });
+  let outbox = []; // local updates not sent yet
+  let inflight = null; // the batch the server has not acknowledged
+  let joined = false;
+  let epoch = 0; // bumped on every (dis)connect: acks of an older connection are stale
+  let lastSent = 0;
+  let flushTimer = null;
+  let refused = null; // the server's last refusal, shown until something gets through
+  let lost = false; // the connection failed or dropped (as opposed to: not made yet)
+  let resyncs = 0; // resyncs since the server last accepted an update: a bound, not a loop
+
+  function showState() {
+    if (!joined) {
+      const offline = lost || navigator.onLine === false;
+      setStatus(!offline ? "connecting" : editable ? "offline" : "readoffline");
+    } else if (refused) {
+      setStatus("error", refused);
+    } else if (!editable) {
+      setStatus("live");
+    } else {
+      setStatus(inflight || outbox.length ? "saving" : "saved");
+    }
+  }
+
+  function scheduleFlush(wait = Math.max(0, lastSent + SEND_EVERY - Date.now())) {
+    if (flushTimer || !joined || inflight) return;
+    flushTimer = setTimeout(() => { flushTimer = null; flush(); }, wait);
+  }
+
+  function flush() {
+    if (!joined || inflight || !outbox.length) { showState(); return; }
+    const update = outbox.length === 1 ? outbox[0] : Y.mergeUpdates(outbox);
+    outbox = [];
+    send(update);
+  }
+
+  function send(update) {
+    const mine = epoch;
+    inflight = update;
+    lastSent = Date.now();
+    showState();
+    socket.timeout(ACK_TIMEOUT).emit("note:update", { topic_id: topicId, update }, (err, ack) => {
+      if (mine !== epoch) return; // reconnected since: the state-vector sync took this over
+      inflight = null;
+      if (err || !ack || !ack.ok) {
+        outbox.unshift(update); // keep it until the server has it
+        if (ack && ack.error && ack.error.code === "out_of_sync" && resyncs < MAX_RESYNCS) {
+          resync();
+          return;
+        }
+        if (!err) {
+          refused = (ack && ack.error && ack.error.message) || "The note could not be saved.";
+          // A refusal that may pass is tried again; others wait for the next edit or reconnect,
+          // so a forbidden edit does not loop.
+          if (transient(ack)) scheduleFlush(RETRY_AFTER);
+          showState();
+          return;
+        }
+        scheduleFlush();
+        return;
+      }
+      refused = null;
+      resyncs = 0;
+      if (outbox.length) scheduleFlush(); else showState();
+    });
+  }
+
+  doc.on("update", (update, origin) => {
+    if (origin === REMOTE || !editable) return;
+    if (origin === persistence && !joined) return; // the join's state-vector sync sends it
+    outbox.push(update);
+    if (refused) refused = null; // a new edit is a new try
+    scheduleFlush();
+    showState();
+  });
+
+  // --- Awareness: who else is here, their carets and selections. ---
+  let awarenessTimer = null;
+  function sendAwareness() {
+    if (!editable || awarenessTimer) return; // readers only say hello (see join)
+    awarenessTimer = setTimeout(() => {
+      awarenessTimer = null;
+      if (!joined) return;
+      socket.emit("note:awareness", { topic_id: topicId,
+        update: encodeAwarenessUpdate(awareness, [doc.clientID]) });
+    }, SEND_EVERY);
+  }
+  // Everyone says hello with a new `joined` mark on each (re)join; whoever sees a new mark answers
+  // with their own state, so a newcomer sees the others at once, not at their next renewal (15 s).
+  const answered = new Map(); // client id -> the `joined` mark we answered
+  awareness.on("update", ({ added, updated }, origin) => {
+    if (origin !== REMOTE) { sendAwareness(); return; }
+    const states = awareness.getStates();
+    const hello = added.concat(updated).filter((id) => {
+      const mark = states.get(id) && states.get(id).joined;
+      if (!mark || answered.get(id) === mark) return false;
+      answered.set(id, mark);
+      return true;
+    });
+    if (hello.length) sendAwareness();
+  });
+  awareness.on("change", () => showPeople(awareness, editable));
+
+  // --- The connection ---
+  // Sync by state vector again on this connection: after the server said we are out of sync, or
+  // when an update we received builds on one we never got.
+  function resync() {
+    resyncs += 1;
+    epoch += 1;
+    joined = false; // edits wait for the sync, which sends them
+    join();
+  }
+
+  function join() {
+    const mine = epoch;
+    socket.timeout(ACK_TIMEOUT).emit("note:join",
+      { topic_id: topicId, state_vector: Y.encodeStateVector(doc) }, (err, ack) => {
+        if (mine !== epoch) return;
+        if (err) { join(); return; } // no answer: ask again on the same connection
+        if (!ack || !ack.ok) {
+          refused = (ack && ack.error && ack.error.message) || "Could not open the note.";
+          setStatus("error", refused);
+          if (transient(ack)) setTimeout(() => { if (mine === epoch) join(); }, RETRY_AFTER);
+          return;
+        }
+        if (ack.update) Y.applyUpdate(doc, bytes(ack.update), REMOTE);
+        joined = true;
+        refused = null;
+        outbox = [];
+        inflight = null;
+        if (editable) {
+          // Everything the server lacks, typed offline or unacknowledged before a disconnect; with
+          // no server state vector to diff against, the whole state (the server ignores dupes).
+          const missing = ack.state_vector ? Y.encodeStateAsUpdate(doc, bytes(ack.state_vector))
+            : Y.encodeStateAsUpdate(doc);
+          if (!isEmpty(missing)) send(missing);
+          awareness.setLocalStateField("joined", Date.now()); // sent as our hello
+        }
+        // (Readers send no awareness: the server relays only members'. They see the writers as
+        // soon as those move their caret or renew their state, within 15 s.)
+        showState();
+      });
+  }
+
+  socket.on("connect", () => { epoch += 1; joined = false; lost = false; showState(); join(); });
+  socket.on("connect_error", () => { lost = true; showState(); });
+  socket.on("disconnect", (reason) => {
+    if (reason === "io server disconnect") socket.connect(); // the client only retries its own
+    epoch += 1;
+    lost = true;
+    joined = false;
+    inflight = null; // still in the document: the next join's sync sends it
+    clearTimeout(flushTimer);
+    flushTimer = null;
+    const others = [...awareness.getStates().keys()].filter((id) => id !== doc.clientID);
+    removeAwarenessStates(awareness, others, REMOTE); // we no longer hear from them
+    showState();
+  });
+  socket.io.on("reconnect_attempt", showState);
+  let resyncTimer = null;
+  socket.on("note:update", ({ topic_id: id, update }) => {
+    if (id !== topicId || !update) return;
+    Y.applyUpdate(doc, bytes(update), REMOTE);
+    // Yjs holds back an update whose predecessors it has not seen. If they don't follow soon,
+    // we missed something: sync again by state vector, as after a reconnect.
+    if ((doc.store.pendingStructs || doc.store.pendingDs) && !resyncTimer) {
+      resyncTimer = setTimeout(() => {
+        resyncTimer = null;
+        if (joined && (doc.store.pendingStructs || doc.store.pendingDs)) resync();
+      }, 2000);
+    }
+  });
+  socket.on("note:awareness", ({ topic_id: id, update }) => {
+    if (id === topicId && update) applyAwarenessUpdate(awareness, bytes(update), REMOTE);
+  });
+  window.addEventListener("offline", showState);
+  window.addEventListener("online", showState);
+  // Leaving: the others drop our caret now rather than after 30 s. A page kept in the
+  // back-forward cache and shown again comes back with our name.
+  window.addEventListener("pagehide", () => {
+    if (joined && editable) {
+      removeAwarenessStates(awareness, [doc.clientID], "unload");
+      socket.emit("note:awareness", { topic_id: topicId,
+        update: encodeAwarenessUpdate(awareness, [doc.clientID]) });
+    }
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && editable) awareness.setLocalState({ user: me, joined: Date.now() });
+  });
+
+  showState();
+  // Join with the local copy loaded, so the first sync also sends what was typed offline.
+  let connected = false;
+  const connect = () => { if (!connected) { connected = true; socket.connect(); } };
+  persistence.whenSynced.then(connect);
+  setTimeout(connect, IDB_WAIT);
+
+  const store = persistence.name;
+  window.openspaceNotes = { doc, text, view, socket, awareness, persistence,
+    get pending() { return Boolean(inflight || outbox.length); },
+    // The text as this device has it stored: what a reload would start from.
+    async storedText() {
+      const copy = new Y.Doc();
+      const reader = new IndexeddbPersistence(store, copy);
+      await reader.whenSynced;
+      const stored = copy.getText("markdown").toString();
+      await reader.destroy();
+      copy.destroy();
+      return stored;
+    } };
+}
+
+if (root) start();
