@@ -1,0 +1,98 @@
+"""The floor: a bare python-socketio relay on eventlet with openspace's event names.
+
+No Flask, no database.
+
+Clients `event:join` {slug} and get {ok, version}; a driver emits `board:place`
+{topic_id, room_id, slot_id}; the relay refuses a taken cell, bumps the version, emits
+`board:changed` {version, kind, topic} to everyone joined and acks {ok, topic} - the same order
+of work as openspace's handler, minus everything openspace adds (Flask contexts, auth, the
+database, the domain rules). Whatever openspace costs above this is ours.
+
+    python bench/floor_relay.py --port 5001 [--max-connections 10000] [--version-start 0]
+
+There is one event room, whatever the slug: the benchmark only ever uses one event.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+
+import eventlet.wsgi  # noqa: E402
+import socketio  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import topic_payload  # noqa: E402
+
+ROOM = "event:1"
+
+
+def error(code: str, message: str) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def build_server(version_start: int = 0) -> socketio.Server:
+    sio = socketio.Server(async_mode="eventlet", max_http_buffer_size=256 * 1024)
+    state = {"version": version_start}
+    cells: dict[tuple[int, int], int] = {}
+
+    @sio.on("connect")
+    def on_connect(sid, environ, auth=None):
+        return True
+
+    @sio.on("event:join")
+    def on_join(sid, data=None):
+        if not isinstance(data, dict) or not isinstance(data.get("slug"), str):
+            return error("validation_failed", "slug is required")
+        sio.enter_room(sid, ROOM)
+        return {"ok": True, "version": state["version"]}
+
+    @sio.on("board:place")
+    def on_place(sid, data=None):
+        if not isinstance(data, dict):
+            return error("validation_failed", "The message must be an object.")
+        topic_id, room_id, slot_id = (data.get(k) for k in ("topic_id", "room_id", "slot_id"))
+        if not all(isinstance(v, int) for v in (topic_id, room_id, slot_id)):
+            return error("validation_failed", "topic_id, room_id and slot_id are required")
+        holder = cells.get((room_id, slot_id))
+        if holder is not None and holder != topic_id:
+            return error("slot_taken", f"taken by topic {holder}")
+        cells[(room_id, slot_id)] = topic_id
+        state["version"] += 1
+        topic = topic_payload(topic_id, room_id, slot_id)
+        sio.emit("board:changed", {"version": state["version"], "kind": "placed", "topic": topic},
+                 to=ROOM)
+        return {"ok": True, "topic": topic}
+
+    return sio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument("--max-connections", type=int, default=10_000)
+    parser.add_argument("--version-start", type=int, default=0)
+    args = parser.parse_args()
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = args.max_connections + 256
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    sio = build_server(args.version_start)
+    app = socketio.WSGIApp(sio)
+    print(f"floor relay: serving on http://{args.host}:{args.port} (eventlet, up to "
+          f"{args.max_connections} connections)", flush=True)
+    # Same listen socket and server call as Flask-SocketIO's socketio.run() under eventlet.
+    eventlet.wsgi.server(eventlet.listen((args.host, args.port)), app, log_output=False,
+                         max_size=args.max_connections)
+
+
+if __name__ == "__main__":
+    main()
