@@ -1,0 +1,127 @@
+"""The app factory: create_app() registers extensions, blueprints, error handlers and commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from config import Config
+
+from .domain.errors import DomainError
+from .extensions import csrf, db, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type = Config) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .domain.tx import configure_sqlite
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    from . import auth_loaders  # noqa: F401  (registers the user and token loaders)
+
+    register_sockets(app)  # handlers must exist before the first init_app copies them
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
+        max_http_buffer_size=256 * 1024,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web.api import bp as api_bp
+    from .web.auth import bp as auth_bp
+    from .web.board import bp as board_bp
+    from .web.events import bp as events_bp
+    from .web.projector import bp as projector_bp
+    from .web.topics import bp as topics_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(board_bp)
+    app.register_blueprint(topics_bp)
+    app.register_blueprint(projector_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from .web.notes import bp as notes_bp  # session notes: rendering, action items, photos
+    app.register_blueprint(notes_bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error=error.to_dict()), error.status
+        return render_template("error.html", error=error), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        body = {"code": "csrf_failed", "message": error.description}
+        if _wants_json():
+            return jsonify(error=body), 400
+        return render_template("error.html", error=body, status=400), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = (error.name or "error").lower().replace(" ", "_")
+        body = {"code": code, "message": error.description}
+        if _wants_json():
+            return jsonify(error=body), error.code
+        return render_template("error.html", error=body, status=error.code), error.code
+
+
+def register_sockets(app: Flask) -> None:
+    # Importing registers the signal receivers and the socket handlers on the unbound socketio;
+    # Flask-SocketIO copies handlers into each server it creates only if they were declared
+    # before its first init_app.
+    from . import realtime, sockets  # noqa: F401
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .web import helpers
+
+    helpers.register(app)
+
+    @app.before_request
+    def _remember_user():
+        g.user = current_user
