@@ -10,9 +10,10 @@ openspace), in the same run:
    public event with rooms, session slots, driver accounts with API tokens and their topics);
 2. start it as a subprocess (`python -m openspace serve` / `python bench/floor_relay.py`) on a
    free 127.0.0.1 port;
-3. connect N real Socket.IO clients (python-socketio AsyncClient, websocket transport only, so N
-   clients are N sockets) from --procs separate listener processes and `event:join` them
-   (anonymously: anyone may join a public event's room);
+3. connect N real Socket.IO clients (websocket transport only, so N clients are N sockets) from
+   --procs separate listener processes and `event:join` them (anonymously: anyone may join a
+   public event's room); --client sio = python-socketio's AsyncClient (aiohttp), --client raw =
+   a minimal Socket.IO client on aiohttp websockets that costs the listeners less CPU;
 4. a driver client (API token) places --claims topics with `board:place`, one every --interval
    seconds on a fixed schedule; every listener stamps each `board:changed` it receives;
 5. latency of a (claim, client) pair = receive time - the driver's emit time (both
@@ -23,8 +24,12 @@ openspace), in the same run:
 --rush: with --rush-clients (1,000) connected, --rush-drivers driver connections fire
 --rush-claims (200) claims into distinct free cells within --rush-window (10 s), open loop.
 
-Prints a table and writes every figure to bench/results/fanout-<timestamp>.json, with the
-openspace / floor ratios for p50, p99 and CPU per delivery. Only talks to 127.0.0.1.
+--rounds repeats every (N, server) pair, interleaved, and reports medians and paired ratios.
+On a shared 2-core box: --nice -10 --pin (see docs/performance.md for the figures and method).
+
+Prints a table and writes every figure to bench/results/fanout-<timestamp>.json (rewritten after
+each run), with the openspace / floor ratios for p50, p99 and CPU per delivery. Only talks to
+127.0.0.1. Needs aiohttp (and py-spy for --profile): `.venv/bin/pip install aiohttp py-spy`.
 """
 
 from __future__ import annotations
@@ -158,7 +163,8 @@ class Server:
 
 def server_env(instance_dir: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("OPENSPACE_") or k == "OPENSPACE_ASYNC_MODE"}
+           if not (k.startswith("OPENSPACE_") or k.startswith("GC_PROBE_"))
+           or k == "OPENSPACE_ASYNC_MODE"}
     env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
     if instance_dir:
         env["OPENSPACE_INSTANCE_DIR"] = instance_dir
@@ -180,14 +186,16 @@ def floor_plan(drivers: int, topics: int) -> dict:
 
 @contextmanager
 def running_server(kind: str, workdir: Path, drivers: int, topics: int,
-                   nice: int | None = None, cpus: set[int] | None = None):
+                   nice: int | None = None, cpus: set[int] | None = None,
+                   gc_log: bool = False, freeze_after: float | None = None):
     """Prepare and start one server; yields (server, plan); always kills the server."""
     port = free_port()
     server = None
+    probe = [str(BENCH / "gc_probe.py")] if gc_log else []
     try:
         if kind == "floor":
             plan = floor_plan(drivers, topics)
-            server = Server("floor", [PYTHON, str(BENCH / "floor_relay.py"), "--host", HOST,
+            server = Server("floor", [PYTHON, *probe, str(BENCH / "floor_relay.py"), "--host", HOST,
                                       "--port", str(port), "--version-start",
                                       str(plan["version"])],
                             server_env(), port, workdir / "floor.log", nice, cpus)
@@ -195,6 +203,8 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
             instance = workdir / "instance"
             instance.mkdir()
             env = server_env(str(instance))
+            if freeze_after:  # the experiment in docs/performance.md (needs --gc-log)
+                env["GC_PROBE_FREEZE_AFTER"] = str(freeze_after)
             subprocess.run([PYTHON, "-m", "openspace", "db", "upgrade"], cwd=ROOT, env=env,
                            check=True, capture_output=True, timeout=120)
             plan_path = workdir / "plan.json"
@@ -203,8 +213,8 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
                             str(topics), "--out", str(plan_path)],
                            cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
             plan = json.loads(plan_path.read_text())
-            server = Server("openspace", [PYTHON, "-m", "openspace", "serve", "--host", HOST,
-                                          "--port", str(port)],
+            server = Server("openspace", [PYTHON, *probe, "-m", "openspace", "serve", "--host",
+                                          HOST, "--port", str(port)],
                             env, port, workdir / "openspace.log", nice, cpus)
         server.wait_ready()
         yield server, plan
@@ -530,7 +540,7 @@ def rush_claims(plan: dict, total: int, window: float) -> list[dict]:
 # -- one measured run ------------------------------------------------------------------------
 
 @contextmanager
-def profiling(pid: int, path: Path | None):
+def profiling(pid: int, path: Path | None, idle: bool = False):
     """py-spy (sampling, --nonblocking) on the server for the duration of the block."""
     if path is None:
         yield
@@ -538,7 +548,8 @@ def profiling(pid: int, path: Path | None):
     pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
     path.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen([pyspy, "record", "--pid", str(pid), "--rate", "250",
-                             "--nonblocking", "--format", "raw", "--output", str(path)],
+                             "--nonblocking", "--format", "raw", "--output", str(path),
+                             *(["--idle"] if idle else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # let it attach
     try:
@@ -564,7 +575,8 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
     listeners = None
     try:
         with running_server(kind, workdir, drivers, per_driver, args.nice,
-                            args.server_cpus) as (server, plan):
+                            args.server_cpus, args.gc_log,
+                            args.openspace_gc_freeze) as (server, plan):
             listeners = Listeners(server.url, n, min(args.procs, n), plan["slug"],
                                   args.collect_timeout, args.client, args.nice,
                                   args.client_cpus)
@@ -577,9 +589,10 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
                       else fanout_claims(plan, args.claims, args.interval))
             tokens = [d["token"] for d in plan["drivers"]]
             profile = Path(args.profile) / f"{label}.txt" if args.profile else None
-            with profiling(server.proc.pid, profile):
+            with profiling(server.proc.pid, profile, args.profile_idle):
                 cpu0, sys0, wall0 = server.cpu(), system_cpu(), time.monotonic()
                 parent0 = time.process_time()
+                log_start = server.log_path.stat().st_size  # gc-probe lines after: the phase
                 load0 = os.getloadavg()[0]
                 done = asyncio.run(drive(server.url, tokens, claims))
                 accepted = [c for c in done if c["ok"]]
@@ -589,11 +602,15 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
             listeners.close()
             listeners = None
             server_log = server.log_path.read_text()
+            log_mark = server.log_path.stat().st_size
     finally:
         if listeners is not None:
             listeners.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    pauses = [float(line.split()[2]) for line in
+              server_log.encode()[log_start:log_mark].decode(errors="replace").splitlines()
+              if line.startswith("gc-probe: gen2 ")]
     sent_at = {c["topic_id"]: c["sent"] for c in accepted}
     latencies, per_claim = [], {tid: [] for tid in sent_at}
     for result in results:
@@ -652,6 +669,8 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
         "server_cpu_us_per_delivery": round(server_cpu / delivered * 1e6, 1) if delivered else None,
         "listener_cpu_s": round(sum(r["cpu_s"] for r in results), 2),
         "phase_wall_s": round(wall1 - wall0, 2),
+        "server_full_gc": ({"count": len(pauses), "total_ms": round(sum(pauses), 1),
+                            "max_ms": max(pauses, default=0.0)} if args.gc_log else None),
         "box_busy_pct": round(busy, 1),
         "others_cores": round(others, 2),
         "loadavg_1m_before": round(load0, 2),
@@ -793,13 +812,11 @@ def machine() -> dict:
                      if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    import engineio
-    import eventlet
-    import socketio
+    from importlib.metadata import version
     return {"cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
-            "kernel": platform.release(), "eventlet": eventlet.__version__,
-            "python_socketio": socketio.__version__ if hasattr(socketio, "__version__") else "",
-            "python_engineio": getattr(engineio, "__version__", ""),
+            "kernel": platform.release(), "eventlet": version("eventlet"),
+            "python_socketio": version("python-socketio"),
+            "python_engineio": version("python-engineio"), "aiohttp": version("aiohttp"),
             "async_mode": os.environ.get("OPENSPACE_ASYNC_MODE") or "eventlet"}
 
 
@@ -843,11 +860,21 @@ def main() -> None:
                         "on a box shared with other work; needs root for negative values")
     parser.add_argument("--pin", action="store_true",
                         help="pin the server to CPU 0 and the listeners and driver to the others")
+    parser.add_argument("--gc-log", action="store_true",
+                        help="run the servers under bench/gc_probe.py and report their full "
+                        "garbage collections during the claims")
+    parser.add_argument("--openspace-gc-freeze", type=float, metavar="SECONDS",
+                        help="experiment (with --gc-log): gc.freeze() in the openspace server "
+                        "that long after start, before clients connect; the floor is untouched")
     parser.add_argument("--profile", metavar="DIR",
                         help="record each run's server with py-spy (raw stacks) into DIR; "
                         "sampling costs the server some CPU, so do not quote those runs' figures")
+    parser.add_argument("--profile-idle", action="store_true",
+                        help="with --profile: also sample the server while it waits (wall-clock)")
     parser.add_argument("--out", help="JSON file (default bench/results/fanout-<time>.json)")
     args = parser.parse_args()
+    if args.openspace_gc_freeze and not args.gc_log:
+        parser.error("--openspace-gc-freeze needs --gc-log")
 
     raise_nofile(4096)
     cpus = sorted(os.sched_getaffinity(0))

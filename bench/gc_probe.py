@@ -6,9 +6,15 @@
 Every full (generation 2) collection, and any collection of 5 ms or more, is logged as
 `gc-probe: gen2 123.4 ms`. Imports nothing but the standard library before the program runs, so
 a program that monkey-patches first (openspace serve, the floor relay) still does.
+
+Experiment: with GC_PROBE_FREEZE_AFTER=<seconds>, an OS thread calls gc.freeze() that long after
+start (after the app is imported and built, before clients connect), so full collections stop
+traversing everything allocated at start-up - what an app could do itself before serving.
 """
 
+import _thread
 import gc
+import os
 import runpy
 import sys
 import time
@@ -31,6 +37,13 @@ def main() -> None:
     if not args:
         raise SystemExit(__doc__)
     gc.callbacks.append(_on_gc)
+    if delay := float(os.environ.get("GC_PROBE_FREEZE_AFTER") or 0):
+        def freeze() -> None:
+            time.sleep(delay)  # a real OS thread: started before any monkey-patching
+            gc.freeze()
+            sys.stderr.write(f"gc-probe: froze {gc.get_freeze_count()} objects\n")
+
+        _thread.start_new_thread(freeze, ())
     if args[0] == "-m":
         sys.argv = [args[1], *args[2:]]
         runpy.run_module(args[1], run_name="__main__", alter_sys=True)
