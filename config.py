@@ -34,6 +34,20 @@ def database_url(url: str) -> str:
     return url
 
 
+def _seconds(name: str, default: int) -> int:
+    """A whole number of seconds from the environment, at least 1; a bad value stops start-up."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of seconds, not {value!r}") from None
+    if seconds < 1:
+        raise ValueError(f"{name} must be at least 1 second, not {seconds}")
+    return seconds
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -50,6 +64,11 @@ class Config:
     # eventlet (default) or gevent; "threading" is for tests and debugging only.
     ASYNC_MODE = os.environ.get("OPENSPACE_ASYNC_MODE") or "eventlet"
     MESSAGE_QUEUE = os.environ.get("OPENSPACE_MESSAGE_QUEUE") or None
+    # Socket.IO heartbeat: a client whose wifi dropped is noticed after at most interval +
+    # timeout (Engine.IO's defaults, 25 + 20 s, left phones "online" for ~45 s). The browser
+    # client takes both from the server, so it notices a dead server as quickly.
+    PING_INTERVAL = _seconds("OPENSPACE_PING_INTERVAL", 10)
+    PING_TIMEOUT = _seconds("OPENSPACE_PING_TIMEOUT", 10)
     # Socket.IO origins allowed besides the app's own; comma-separated, empty = same origin only.
     CORS_ORIGINS = [o for o in (os.environ.get("OPENSPACE_CORS_ORIGINS") or "").split(",") if o]
     # Links shown to attendees (join link, QR code) use this when set, else the request's host.

@@ -55,6 +55,8 @@ def register_extensions(app: Flask) -> None:
         message_queue=app.config["MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
         max_http_buffer_size=256 * 1024,
+        ping_interval=app.config["PING_INTERVAL"],
+        ping_timeout=app.config["PING_TIMEOUT"],
     )
 
 

@@ -13,14 +13,16 @@ for image/* anyway.
 from __future__ import annotations
 
 import io
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import defer, selectinload
 
-from ..extensions import db
+from ..extensions import db, socketio
 from ..models import Event, Photo, Role, Topic, User
 from . import validation as v
 from .errors import Conflict, NotAllowed, NotFound, TooLarge, ValidationFailed
@@ -40,6 +42,33 @@ THUMB_QUALITY = 80
 CAPTION_MAX = 200
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+# At most this many photos are decoded at once (~150 MB each at MAX_PIXELS; one per core).
+# Created when this module is imported, after `openspace serve` patched threading: under
+# eventlet/gevent it is a green semaphore, so waiting for a turn does not block the server.
+_PIPELINE_SLOTS = threading.BoundedSemaphore(2)
+
+T = TypeVar("T")
+
+
+def _off_the_hub(work: Callable[[], T]) -> T:
+    """Run CPU-heavy work in a real OS thread when the server is green (eventlet or gevent), so
+    its one event-loop thread keeps serving other clients meanwhile; call it directly
+    otherwise. Pillow releases the GIL while it decodes, resizes and encodes."""
+    mode = socketio.async_mode
+    if mode == "eventlet":
+        from eventlet import patcher, tpool  # eventlet only when the server runs on it
+
+        if patcher.is_monkey_patched("thread"):
+            return tpool.execute(work)
+    elif mode == "gevent":
+        from gevent import monkey  # gevent only when the server runs on it
+
+        if monkey.is_module_patched("threading"):
+            import gevent
+
+            return gevent.get_hub().threadpool.apply(work)
+    return work()
 
 
 @dataclass
@@ -90,7 +119,13 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def process_image(upload: IO[bytes]) -> ProcessedPhoto:
-    """Check, orient, shrink, strip and re-encode an uploaded image (see the module docstring)."""
+    """Check, orient, shrink, strip and re-encode an uploaded image (see the module docstring),
+    off the server's event loop (a large photo takes a second or more of CPU)."""
+    with _PIPELINE_SLOTS:
+        return _off_the_hub(lambda: _process(upload))
+
+
+def _process(upload: IO[bytes]) -> ProcessedPhoto:
     if _size_of(upload) > MAX_UPLOAD_BYTES:
         raise TooLarge(f"That photo is too large: at most {MAX_UPLOAD_BYTES // 2**20} MB.",
                        fields={"photo": "too large"})
