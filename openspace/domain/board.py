@@ -68,7 +68,7 @@ def _topic_changed(topic: Topic, kind: str) -> tuple[int, int, dict]:
 
 def get_topic(topic_id: Any, user: User | None) -> Topic:
     """A topic the user may see (topics of private events 404 for non-members)."""
-    topic = db.session.get(Topic, topic_id) if isinstance(topic_id, int) else None
+    topic = db.session.get(Topic, topic_id) if v.is_id(topic_id) else None
     if topic is None or not can_view_event(user, topic.event):
         raise NotFound("No such topic.")
     return topic
@@ -238,7 +238,7 @@ def withdraw_topic(*, topic: Topic, user: User) -> Topic:
 def _cell(topic: Topic, room_id: Any, slot_id: Any) -> tuple[Room, Slot]:
     fields = v.Fields()
     for name, value in (("room_id", room_id), ("slot_id", slot_id)):
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not v.is_id(value):
             fields.add(name, "must be an id (a whole number)")
     fields.check()
     room = db.session.get(Room, room_id)

@@ -105,6 +105,18 @@ def integer(fields: Fields, name: str, value: Any, *, minimum: int = 0, maximum:
     return value
 
 
+def is_id(value: Any) -> bool:
+    """A database id as JSON carries it: a positive whole number, not a string or a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def identifier(name: str, value: Any, *, what: str = "an id") -> int:
+    """An id named in a request body or socket message, or ValidationFailed naming the field."""
+    if not is_id(value):
+        raise ValidationFailed(fields={name: f"must be {what} (a whole number)"})
+    return value
+
+
 def choice(fields: Fields, name: str, value: Any, options: Iterable[str], *,
            default: str | None = None) -> str | None:
     options = list(options)

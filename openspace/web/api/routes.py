@@ -17,6 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
 from ...domain import accounts, board, events, notes, ratelimit, serialize
+from ...domain import validation as v
 from ...domain.errors import NotAuthenticated, RateLimited, ValidationFailed
 from ...domain.validation import only_known
 from ...extensions import csrf, db
@@ -84,14 +85,6 @@ def _body(*allowed: str) -> dict:
     if allowed:
         only_known(data, allowed)
     return data
-
-
-def _topic_ref(data: dict, name: str) -> int:
-    """A topic id from the body: a JSON integer, not a string or a boolean."""
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(fields={name: "must be a topic id (a whole number)"})
-    return value
 
 
 # Accounts ----------------------------------------------------------------------------------------
@@ -308,7 +301,7 @@ def remove_interest(topic_id):
 @bp.post("/topics/<int:topic_id>/swap")
 def swap_topics(topic_id):
     user = _user()
-    other_id = _topic_ref(_body("with"), "with")
+    other_id = v.identifier("with", _body("with").get("with"), what="a topic id")
     first, second = board.swap_topics(first=board.get_topic(topic_id, user),
                                       second=board.get_topic(other_id, user), user=user)
     return jsonify(topics=[serialize.topic_dict(first), serialize.topic_dict(second)])
@@ -317,7 +310,7 @@ def swap_topics(topic_id):
 @bp.post("/topics/<int:topic_id>/merge")
 def merge_topics(topic_id):
     user = _user()
-    into_id = _topic_ref(_body("into"), "into")
+    into_id = v.identifier("into", _body("into").get("into"), what="a topic id")
     survivor = board.merge_topics(duplicate=board.get_topic(topic_id, user),
                                   survivor=board.get_topic(into_id, user), user=user)
     return jsonify(serialize.topic_dict(survivor))
