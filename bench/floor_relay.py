@@ -11,6 +11,11 @@ database, the domain rules). Whatever openspace costs above this is ours.
     python bench/floor_relay.py --port 5001 [--max-connections 10000] [--version-start 0]
 
 There is one event room, whatever the slug: the benchmark only ever uses one event.
+
+Notes (for bench/notes.py): `note:join` {topic_id, state_vector} joins the note's room and acks
+{ok, update, state_vector} of an empty document; `note:update` {topic_id, update} relays the
+update's bytes unchanged to the room's other clients and acks {ok} - openspace's order of work
+(ack after the relay is queued) without validating, storing or applying anything.
 """
 
 from __future__ import annotations
@@ -70,7 +75,39 @@ def build_server(version_start: int = 0) -> socketio.Server:
                  to=ROOM)
         return {"ok": True, "topic": topic}
 
+    add_note_handlers(sio)
     return sio
+
+
+EMPTY_UPDATE = b"\x00\x00"  # a Yjs update with nothing in it
+EMPTY_STATE = b"\x00"  # the state vector of a Yjs document that has seen nothing
+
+
+def add_note_handlers(sio: socketio.Server) -> None:
+    """The note:* events as a relay: no document, no database, no checks beyond the shape."""
+
+    def note_of(data) -> int | None:
+        if not isinstance(data, dict):
+            return None
+        topic_id = data.get("topic_id")
+        return topic_id if isinstance(topic_id, int) else None
+
+    @sio.on("note:join")
+    def on_note_join(sid, data=None):
+        topic_id = note_of(data)
+        if topic_id is None:
+            return error("invalid", "topic_id is required")
+        sio.enter_room(sid, f"note:{topic_id}")
+        return {"ok": True, "update": EMPTY_UPDATE, "state_vector": EMPTY_STATE}
+
+    @sio.on("note:update")
+    def on_note_update(sid, data=None):
+        topic_id = note_of(data)
+        if topic_id is None or not isinstance(data.get("update"), bytes):
+            return error("invalid", "topic_id and a binary update are required")
+        sio.emit("note:update", {"topic_id": topic_id, "update": data["update"]},
+                 to=f"note:{topic_id}", skip_sid=sid)
+        return {"ok": True}
 
 
 def main() -> None:
