@@ -75,7 +75,9 @@ class Config:
     BASE_URL = (os.environ.get("OPENSPACE_BASE_URL") or "").rstrip("/")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("OPENSPACE_SECURE_COOKIES", False)
+    # Secure cookies travel over https only. The default run is plain http on a venue LAN, so
+    # they are on by default only when the public address (OPENSPACE_BASE_URL) is https.
+    SESSION_COOKIE_SECURE = _bool("OPENSPACE_SECURE_COOKIES", BASE_URL.startswith("https://"))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -30,6 +30,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_security(app)
     return app
 
 
@@ -111,6 +112,12 @@ def register_sockets(app: Flask) -> None:
     # Flask-SocketIO copies handlers into each server it creates only if they were declared
     # before its first init_app.
     from . import realtime, sockets  # noqa: F401
+
+
+def register_security(app: Flask) -> None:
+    from .web import security
+
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -8,21 +8,36 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
 from .domain import accounts, board, events, notes, ratelimit
 from .domain.errors import DomainError, NotAuthenticated, ValidationFailed
 from .domain.serialize import topic_dict
+from .domain.signals import sessions_ended
 from .extensions import db, socketio
 from .models import User
 from .realtime import event_room, note_room
 
-# sid -> the Flask-Login id ("<user id>:<epoch>") it connected with, or None for anonymous.
-_identities: dict[str, str | None] = {}
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a connection authenticated as, and with what, so that it can be cut when that ends:
+    a browser login (the Flask-Login id "<user id>:<epoch>" and the login's id) or an API token.
+    """
+
+    user_id: int
+    session_id: str | None = None
+    login: str | None = None
+    token: str | None = None
+
+
+# sid -> how the connection authenticated (absent: anonymous).
+_identities: dict[str, Identity] = {}
 # Presence, per process: event id -> sids joined, and sid -> event ids it joined.
 _present: dict[int, set[str]] = {}
 _joined: dict[str, set[int]] = {}
@@ -56,10 +71,46 @@ def _leave(sid: str, event_id: int) -> None:
     _announce_presence(event_id)
 
 
+def _cut(sid: str) -> None:
+    """Disconnect a connection whose login ended; it leaves every room with it."""
+    _identities.pop(sid, None)
+    socketio.server.disconnect(sid, namespace="/")
+
+
+@sessions_ended.connect
+def _cut_ended_sessions(user_id: int, *, login: str | None, tokens: bool) -> None:
+    """A logout, password change, "log out everywhere" or token revocation in this process
+    disconnects the user's live connections that relied on it, here and now."""
+    for sid, identity in list(_identities.items()):
+        if identity.user_id != user_id:
+            continue
+        if tokens:
+            ended = identity.token is not None
+        elif login is None:
+            ended = identity.token is None
+        else:
+            ended = identity.token is None and (identity.login or "") == login
+        if ended:
+            _cut(sid)
+
+
 def _user() -> User | None:
-    """The connection's user, re-read for every event so a logout or password change cuts it."""
+    """The connection's user, re-checked for every message: a connection whose login ended
+    (in another process, say) is refused and disconnected rather than served as anonymous."""
     identity = _identities.get(request.sid)
-    return accounts.load_session_user(identity) if identity else None
+    if identity is None:
+        return None
+    if identity.token is not None:
+        user = accounts.user_for_token(identity.token)
+    else:
+        user = accounts.load_session_user(identity.session_id or "")
+    if user is None:
+        sid = request.sid
+        _identities.pop(sid, None)
+        # After this message's error ack has gone out.
+        socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
+        raise NotAuthenticated("Your login has ended; log in again.")
+    return user
 
 
 def _member() -> User:
@@ -99,15 +150,15 @@ def handler(name: str) -> Callable:
 
 @socketio.on("connect")
 def on_connect(auth: Any = None):
-    identity = None
     if isinstance(auth, dict) and isinstance(auth.get("token"), str):
         user = accounts.user_for_token(auth["token"])
         if user is None:
             return False  # a wrong token is refused outright
-        identity = user.get_id()
+        _identities[request.sid] = Identity(user_id=user.id, token=auth["token"])
     elif current_user.is_authenticated:
-        identity = current_user.get_id()
-    _identities[request.sid] = identity
+        _identities[request.sid] = Identity(user_id=current_user.id,
+                                            session_id=current_user.get_id(),
+                                            login=session.get(accounts.LOGIN_KEY))
     return True
 
 

@@ -10,11 +10,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
+from . import ratelimit
 from . import validation as v
-from .errors import Conflict, NotAllowed, NotAuthenticated
+from .errors import Conflict, NotAllowed, NotAuthenticated, RateLimited
+from .signals import sessions_ended
 from .tx import writing
 
 TOKEN_PREFIX = "ost_"
+# The session key holding a browser login's random id: logging out cuts the live connections
+# opened by that login (and only those: the user's other devices stay logged in).
+LOGIN_KEY = "login_id"
 # Checked against when an email is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -54,6 +59,7 @@ def authenticate(*, email: object, password: object) -> User:
     """The user with this email and password, else NotAuthenticated (same message either way)."""
     email_ = email.strip().lower() if isinstance(email, str) else ""
     password_ = password if isinstance(password, str) else ""
+    _throttle_password_attempt(f"email:{email_[:v.EMAIL_MAX]}")
     user = db.session.scalar(sa.select(User).where(User.email == email_)) if email_ else None
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password_)
@@ -61,6 +67,17 @@ def authenticate(*, email: object, password: object) -> User:
     if not check_password_hash(user.password_hash, password_):
         raise NotAuthenticated("Wrong email or password.")
     return user
+
+
+def _throttle_password_attempt(account: str) -> None:
+    """Every password check spends from the account's "login" bucket (per account, not per IP:
+    a venue shares one address), before the password is looked at."""
+    try:
+        ratelimit.hit(account, "login")
+    except RateLimited as error:
+        wait = error.extra.get("retry_after") or 1
+        raise RateLimited(f"Too many password attempts for this account; try again in "
+                          f"{wait:.0f} s.", retry_after=wait) from None
 
 
 def add_credentials(*, user: User, email: object, password: object) -> User:
@@ -85,6 +102,7 @@ def change_password(*, user: User, current: object, new: object) -> User:
     fields = v.Fields()
     new_ = v.password(fields, "new_password", new)
     fields.check()
+    _throttle_password_attempt(f"user:{user.id}")
     if not isinstance(current, str) or not user.password_hash or not check_password_hash(
         user.password_hash, current
     ):
@@ -93,6 +111,7 @@ def change_password(*, user: User, current: object, new: object) -> User:
     with writing():
         user.password_hash = generate_password_hash(new_)
         user.session_epoch += 1
+    sessions_ended.send(user.id, login=None, tokens=False)
     return user
 
 
@@ -109,6 +128,17 @@ def end_all_sessions(*, user: User) -> None:
     """Invalidate every session cookie of this user (logout everywhere)."""
     with writing():
         user.session_epoch += 1
+    sessions_ended.send(user.id, login=None, tokens=False)
+
+
+def new_login_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def end_session(*, user: User, login: str | None) -> None:
+    """Log one browser out: its live connections are cut too (its cookie is cleared by the
+    caller). The other devices of the user stay logged in."""
+    sessions_ended.send(user.id, login=login or "", tokens=False)
 
 
 def load_session_user(session_id: str) -> User | None:
@@ -165,4 +195,5 @@ def user_for_token(token: str) -> User | None:
 def revoke_tokens(*, user: User) -> int:
     with writing():
         result = db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    sessions_ended.send(user.id, login=None, tokens=True)
     return result.rowcount

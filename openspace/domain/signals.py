@@ -20,3 +20,8 @@ note_updated = _signals.signal("note-updated")
 
 # sender: the topic id; kwargs: update (bytes, a y-protocols awareness update), origin (as above)
 note_awareness = _signals.signal("note-awareness")
+
+# sender: the user id; kwargs: login (the ended browser login's id, or None for every session
+# of the user), tokens (True: the user's API tokens were revoked). sockets.py cuts the user's
+# live connections that relied on what ended.
+sessions_ended = _signals.signal("sessions-ended")

@@ -150,16 +150,14 @@ def test_token_auth_and_wrong_token_refused(app, make_user, make_event):
     assert not bad.is_connected()
 
 
-def test_password_change_cuts_the_users_socket_rights(app, make_user, make_event):
+def test_password_change_cuts_the_users_socket(app, make_user, make_event):
     organizer = make_user()
-    event = make_event(organizer)
+    make_event(organizer)
     sock = _socket(app, organizer)
     with app.app_context():
         accounts.change_password(user=db.session.get(User, organizer.id),
                                  current="correct horse", new="a new password")
-    ack = sock.emit("board:propose", {"slug": event.slug, "topic": {"title": "After"}},
-                    callback=True)
-    assert ack["error"]["code"] == "not_authenticated"
+    assert not sock.is_connected()
 
 
 def test_rate_limit_is_per_user(app, make_user, make_event, join):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
 from ...domain import accounts, events
 from ...domain.errors import DomainError
@@ -26,6 +26,13 @@ def _start_session(user, *, remember: bool = False) -> None:
     """A fresh session for a fresh login: nothing from the anonymous session survives."""
     session.clear()
     login_user(user, remember=remember)
+    session[accounts.LOGIN_KEY] = accounts.new_login_id()
+
+
+@user_loaded_from_cookie.connect
+def _restored_login(_app, user=None, **_kwargs) -> None:
+    """A session restored from the remember cookie is a new login of this browser."""
+    session[accounts.LOGIN_KEY] = accounts.new_login_id()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -64,8 +71,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    user, login = me(), session.get(accounts.LOGIN_KEY)
     logout_user()
     session.clear()
+    if user is not None:
+        accounts.end_session(user=user, login=login)  # cuts this browser's live connections
     flash("You are logged out.", "info")
     return redirect(url_for("events.index"))
 
