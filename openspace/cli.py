@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import resource
 
 import click
@@ -53,6 +54,11 @@ def serve(host: str, port: int, max_connections: int) -> None:
     mode = socketio.async_mode
     click.echo(f"openspace: serving on http://{host}:{port} ({mode}, up to "
                f"{max_connections} connections, fd limit {limit})")
+    stall = os.environ.get("OPENSPACE_STALL_REPORT")
+    if stall and mode != "threading":
+        from . import watchdog
+
+        watchdog.start(float(stall), sleep=socketio.sleep, spawn=socketio.start_background_task)
     kwargs: dict = {"log_output": False}
     if mode == "eventlet":
         kwargs["max_size"] = max_connections
