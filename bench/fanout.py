@@ -203,6 +203,8 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
             instance = workdir / "instance"
             instance.mkdir()
             env = server_env(str(instance))
+            # Log what blocks the event loop for a quarter second or more (openspace/watchdog.py).
+            env["OPENSPACE_STALL_REPORT"] = "0.25"
             if freeze_after:  # the experiment in docs/performance.md (needs --gc-log)
                 env["GC_PROBE_FREEZE_AFTER"] = str(freeze_after)
             subprocess.run([PYTHON, "-m", "openspace", "db", "upgrade"], cwd=ROOT, env=env,
@@ -221,6 +223,18 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
     finally:
         if server is not None:
             server.stop()
+
+
+def stall_reports(log: str) -> tuple[list[float], list[str]]:
+    """The event-loop stalls openspace's watchdog logged: their lengths and where the loop was."""
+    lengths, stacks = [], []
+    for block in log.split("event loop ")[1:]:
+        if block.startswith("stall over: about "):
+            lengths.append(float(block.split()[3]))
+        elif block.startswith("stalled for "):
+            stack = [line for line in block.splitlines()[1:] if line.startswith("  ")]
+            stacks.append("\n".join(stack[-12:]))
+    return lengths, stacks
 
 
 # -- listener processes ----------------------------------------------------------------------
@@ -608,9 +622,10 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
             listeners.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    pauses = [float(line.split()[2]) for line in
-              server_log.encode()[log_start:log_mark].decode(errors="replace").splitlines()
+    phase_log = server_log.encode()[log_start:log_mark].decode(errors="replace")
+    pauses = [float(line.split()[2]) for line in phase_log.splitlines()
               if line.startswith("gc-probe: gen2 ")]
+    stalls, stall_stacks = stall_reports(phase_log)
     sent_at = {c["topic_id"]: c["sent"] for c in accepted}
     latencies, per_claim = [], {tid: [] for tid in sent_at}
     for result in results:
@@ -656,6 +671,8 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
         "expected": expected,
         "delivered": delivered,
         "lost": expected - delivered,
+        "loop_stalls_s": stalls,
+        "loop_stall_stacks": stall_stacks[:3],
         "duplicates": sum(r["duplicates"] for r in results),
         "out_of_order": sum(r["out_of_order"] for r in results),
         "disconnects": sum(r["disconnects"] for r in results),
@@ -917,7 +934,9 @@ def main() -> None:
                           f"{run['latency_ms']['p99']} ms, lost {run['lost']}, "
                           f"{run['server_cpu_us_per_delivery']} µs/msg, accepted "
                           f"{run['claims_accepted']}/{run['claims_sent']}, others "
-                          f"{run['others_cores']} cores", file=sys.stderr, flush=True)
+                          f"{run['others_cores']} cores"
+                          + (f", loop stalls {run['loop_stalls_s']} s" if run["loop_stalls_s"]
+                             else ""), file=sys.stderr, flush=True)
                     if run["others_cores"] <= args.max_others or attempt == args.retries:
                         break
                     discarded.append(run)  # the shared box was busy: measure again
