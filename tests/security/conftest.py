@@ -1,0 +1,134 @@
+"""Fixtures of the security tests: a private event with one user of every kind.
+
+Roles: anonymous, outsider (logged in, not a member), other (organizer of another event),
+participant, convener (a participant who convenes the topics) and organizer. The users have
+passwords hashed with a cheap method, so building the world stays fast; logging in for real
+goes through the login form with that password.
+"""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from werkzeug.security import generate_password_hash
+
+from openspace.domain import accounts, announcements, board, events, photos, ratelimit
+from openspace.extensions import db
+from openspace.models import Event, Room, Slot, SlotKind, Topic, User
+from tests.web.conftest import _TEMPLATES
+
+PASSWORD = "correct horse"
+ROLES = ("anonymous", "outsider", "other", "participant", "convener", "organizer")
+SECRET_NAME = "Secret Summit Zq7"  # the private event's name: must never reach a non-member
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
+@pytest.fixture(autouse=True)
+def _share_compiled_templates(request):
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").jinja_env.bytecode_cache = _TEMPLATES
+
+
+def jpeg_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _user(name: str) -> User:
+    user = accounts.create_quick_user(name=name)
+    user.email = f"{name.lower()}@example.org"
+    user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+    db.session.commit()
+    return user
+
+
+def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
+    """The private event, its people, three topics of the convener (one unplaced, two placed),
+    a photo by the participant, an announcement; and another event with its own organizer."""
+    with app.app_context():
+        users = {role: _user(role.capitalize()) for role in ROLES[1:]}
+        org, conv, part = users["organizer"], users["convener"], users["participant"]
+        event = events.create_event(user=org, data={
+            "name": SECRET_NAME, "timezone": "Europe/Brussels", "starts_on": "2026-11-23",
+            "visibility": visibility})
+        for name in ("Atrium", "Library"):
+            events.add_room(event=event, user=org, data={"name": name, "capacity": 20})
+        for start, end, kind in (("10:00", "11:00", "session"), ("11:00", "12:00", "session")):
+            events.add_slot(event=event, user=org, data={
+                "starts_at": f"2026-11-23T{start}", "ends_at": f"2026-11-23T{end}",
+                "kind": kind})
+        for user in (conv, part):
+            events.join_event(event=event, user=user, join_code=event.join_code)
+        rooms = list(db.session.scalars(sa.select(Room.id).where(Room.event_id == event.id)
+                                        .order_by(Room.id)))
+        slots = list(db.session.scalars(sa.select(Slot.id).where(
+            Slot.event_id == event.id, Slot.kind == SlotKind.SESSION).order_by(Slot.starts_at)))
+        topic = board.propose_topic(event=event, user=conv, data={"title": "Unplaced"})
+        placed = board.propose_topic(event=event, user=conv, data={"title": "Placed"})
+        second = board.propose_topic(event=event, user=conv, data={"title": "Second"})
+        board.place_topic(topic=placed, user=conv, room_id=rooms[0], slot_id=slots[0])
+        board.place_topic(topic=second, user=conv, room_id=rooms[1], slot_id=slots[1])
+        photo = photos.add_photo(topic=placed, user=part, upload=io.BytesIO(jpeg_bytes()),
+                                 caption="Whiteboard")
+        news = announcements.post_announcement(event=event, user=org, text="Lunch at noon")
+        other_event = events.create_event(user=users["other"], data={
+            "name": "Elsewhere", "timezone": "Europe/Brussels", "starts_on": "2026-11-23",
+            "visibility": "private"})
+        world = SimpleNamespace(
+            users={role: (u.id, u.email) for role, u in users.items()},
+            slug=event.slug, event_id=event.id, join_code=event.join_code,
+            other_slug=other_event.slug, other_event_id=other_event.id,
+            rooms=rooms, slots=slots, topic=topic.id, placed=placed.id, second=second.id,
+            photo=photo.id, announcement=news.id,
+        )
+        ratelimit.reset()
+    return world
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app)
+
+
+def user_of(app, world, role: str) -> User | None:
+    if role == "anonymous":
+        return None
+    with app.app_context():
+        user = db.session.get(User, world.users[role][0])
+        db.session.refresh(user)
+        db.session.expunge(user)
+        return user
+
+
+def board_version(app, world) -> int:
+    with app.app_context():
+        return db.session.get(Event, world.event_id).board_version
+
+
+# Columns a refused request may still touch: when a token was last used.
+_VOLATILE = {("api_tokens", "last_used_at")}
+
+
+def snapshot(app) -> dict[str, list]:
+    """Every row of every table: a refused request must leave the database as it was."""
+    with app.app_context():
+        tables = {}
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if (table.name, c.name) not in _VOLATILE]
+            rows = db.session.execute(sa.select(*columns).order_by(*table.primary_key.columns))
+            tables[table.name] = [tuple(row) for row in rows]
+        return tables
+
+
+__all__ = ["Topic", "jpeg_bytes", "build_world", "user_of", "board_version", "snapshot"]
