@@ -29,7 +29,8 @@ On a shared 2-core box: --nice -10 --pin (see docs/performance.md for the figure
 
 Prints a table and writes every figure to bench/results/fanout-<timestamp>.json (rewritten after
 each run), with the openspace / floor ratios for p50, p99 and CPU per delivery. Only talks to
-127.0.0.1. Needs aiohttp (and py-spy for --profile): `.venv/bin/pip install aiohttp py-spy`.
+127.0.0.1. Needs the bench extra (aiohttp; py-spy for --profile):
+`.venv/bin/pip install -e ".[bench]"`.
 """
 
 from __future__ import annotations
