@@ -64,6 +64,14 @@ class Config:
     # eventlet (default) or gevent; "threading" is for tests and debugging only.
     ASYNC_MODE = os.environ.get("OPENSPACE_ASYNC_MODE") or "eventlet"
     MESSAGE_QUEUE = os.environ.get("OPENSPACE_MESSAGE_QUEUE") or None
+    # The Redis pub/sub channel (global across Redis db numbers): every process of one
+    # deployment uses the same name; two deployments sharing a Redis use different ones. Also
+    # the prefix of the rate-limit keys.
+    MESSAGE_QUEUE_CHANNEL = os.environ.get("OPENSPACE_MESSAGE_QUEUE_CHANNEL") or "openspace"
+    # memory:// (per process: right for one) or redis://...; several processes share Redis.
+    RATELIMIT_STORAGE = os.environ.get("OPENSPACE_RATELIMIT_STORAGE") or (
+        MESSAGE_QUEUE if (MESSAGE_QUEUE or "").startswith(("redis://", "rediss://"))
+        else "memory://")
     # Socket.IO heartbeat: a client whose wifi dropped is noticed after at most interval +
     # timeout (Engine.IO's defaults, 25 + 20 s, left phones "online" for ~45 s). The browser
     # client takes both from the server, so it notices a dead server as quickly.
@@ -94,5 +102,7 @@ class TestConfig(Config):
         os.environ.get("OPENSPACE_TEST_DATABASE_URL") or "sqlite://"
     )
     ASYNC_MODE = "threading"
+    MESSAGE_QUEUE = None
+    RATELIMIT_STORAGE = "memory://"
     WTF_CSRF_ENABLED = False
     SERVER_NAME = "localhost"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -11,7 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from config import Config
 
-from .domain.errors import DomainError
+from .domain import ratelimit, tx
+from .domain.errors import DomainError, Unavailable
 from .extensions import csrf, db, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,15 +52,33 @@ def register_extensions(app: Flask) -> None:
     from . import auth_loaders  # noqa: F401  (registers the user and token loaders)
 
     register_sockets(app)  # handlers must exist before the first init_app copies them
+    ratelimit.configure(app.config["RATELIMIT_STORAGE"], prefix=app.config["MESSAGE_QUEUE_CHANNEL"])
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
+        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
+        **_client_manager(app),
         cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
         max_http_buffer_size=256 * 1024,
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
     )
+
+
+def _client_manager(app: Flask) -> dict:
+    """Redis fan-out through realtime.RedisQueue (it also repairs lost messages); always named,
+    because the one socketio object keeps options from an earlier app (tests make many)."""
+    url = app.config["MESSAGE_QUEUE"]
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
+        from .realtime import RedisQueue
+
+        return {"client_manager": RedisQueue(url, channel=app.config["MESSAGE_QUEUE_CHANNEL"],
+                                             app=app)}
+    if url:  # another kind of queue: Flask-SocketIO builds it
+        socketio.server_options.pop("client_manager", None)
+        return {}
+    return {"client_manager": None}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -91,6 +111,23 @@ def register_errorhandlers(app: Flask) -> None:
             return jsonify(error=error.to_dict()), error.status
         return render_template("error.html", error=error), error.status
 
+    @app.errorhandler(sa.exc.SQLAlchemyError)
+    def database_error(error: sa.exc.SQLAlchemyError):
+        if not tx.unreachable(error):
+            raise error
+        _forget_connection()
+        return domain_error(Unavailable())
+
+    @socketio.on_error_default
+    def socket_error(error: Exception):
+        # Flask-SocketIO makes this the ack: the contract's error ack for a database outage.
+        if not (isinstance(error, sa.exc.SQLAlchemyError) and tx.unreachable(error)):
+            raise error
+        _forget_connection()
+        if request.event["message"] == "connect":
+            return False  # who the client is could not be checked: refuse, it reconnects
+        return {"ok": False, "error": Unavailable().to_dict()}
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         body = {"code": "csrf_failed", "message": error.description}
@@ -105,6 +142,13 @@ def register_errorhandlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error=body), error.code
         return render_template("error.html", error=body, status=error.code), error.code
+
+
+def _forget_connection() -> None:
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:  # the connection is gone already
+        db.session.remove()
 
 
 def register_sockets(app: Flask) -> None:

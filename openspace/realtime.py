@@ -1,13 +1,33 @@
-"""Domain signals -> Socket.IO broadcasts (event rooms, note rooms), sent after the commit."""
+"""Domain signals -> Socket.IO broadcasts (event rooms, note rooms), sent after the commit.
+
+With several server processes the broadcasts travel through Redis (`RedisQueue`). A message
+lost on the way (Redis restarted, a process died between its commit and its publish) would
+leave clients behind without their knowing, since they notice a gap only when the next change
+arrives. So each process also watches the versions it has delivered to its own clients against
+the database, and where the database is ahead for longer than a message takes, it tells them
+(`board:changed` with kind "resync" and the current version): they refetch the board.
+"""
 
 from __future__ import annotations
 
+import logging
+
+import socketio as python_socketio
+import sqlalchemy as sa
+from flask import Flask
+
 from .domain.signals import announcement_changed, board_changed, note_awareness, note_updated
-from .extensions import socketio
+from .extensions import db, socketio
+from .models import Event
+
+log = logging.getLogger(__name__)
+
+EVENT_ROOM = "event:"
+RESYNC_EVERY = 2.0  # seconds between two looks at the database; a lag is acted on at the second
 
 
 def event_room(event_id: int) -> str:
-    return f"event:{event_id}"
+    return f"{EVENT_ROOM}{event_id}"
 
 
 def note_room(topic_id: int) -> str:
@@ -38,3 +58,76 @@ def _relay_note_update(topic_id: int, *, update: bytes, origin: str | None = Non
 def _relay_note_awareness(topic_id: int, *, update: bytes, origin: str | None = None) -> None:
     socketio.emit("note:awareness", {"topic_id": topic_id, "update": update},
                   to=note_room(topic_id), skip_sid=origin)
+
+
+class RedisQueue(python_socketio.RedisManager):
+    """Flask-SocketIO's Redis fan-out, plus the resync watch described above."""
+
+    def __init__(self, url: str, *, channel: str, app: Flask) -> None:
+        super().__init__(url, channel=channel)
+        self.app = app
+        self.delivered: dict[int, int] = {}  # event id -> highest version delivered here
+        self.behind: dict[int, int] = {}  # event id -> a database version not yet delivered
+
+    def initialize(self) -> None:
+        super().initialize()
+        if not self.write_only:
+            self.server.start_background_task(self._watch)
+
+    def _handle_emit(self, message: dict) -> None:
+        # Every local delivery passes here: this process's own emits and those from the queue.
+        super()._handle_emit(message)
+        room = message.get("room")
+        if message.get("event") == "board:changed" and isinstance(room, str) \
+                and room.startswith(EVENT_ROOM):
+            data = message.get("data")
+            change = data[0] if isinstance(data, list) and data else data
+            if isinstance(change, dict) and isinstance(change.get("version"), int):
+                self._delivered(int(room[len(EVENT_ROOM):]), change["version"])
+
+    def _delivered(self, event_id: int, version: int) -> None:
+        if version > self.delivered.get(event_id, -1):
+            self.delivered[event_id] = version
+
+    def _watch(self) -> None:
+        while True:
+            self.server.sleep(RESYNC_EVERY)
+            try:
+                self.check()
+            except Exception:  # the database may be down too: look again next time
+                log.warning("resync watch: could not compare board versions", exc_info=True)
+
+    def local_events(self) -> list[int]:
+        """The events some client of this process has joined."""
+        rooms = self.rooms.get("/", {})
+        return [int(room[len(EVENT_ROOM):]) for room, members in list(rooms.items())
+                if isinstance(room, str) and room.startswith(EVENT_ROOM) and members]
+
+    def check(self) -> None:
+        """Resync the local clients of every event the database is (still) ahead on."""
+        ids = self.local_events()
+        for gone in set(self.delivered) - set(ids):
+            self.delivered.pop(gone, None)
+            self.behind.pop(gone, None)
+        if not ids:
+            return
+        with self.app.app_context():
+            versions = dict(db.session.execute(
+                sa.select(Event.id, Event.board_version).where(Event.id.in_(ids))).all())
+        for event_id, version in versions.items():
+            delivered = self.delivered.get(event_id)
+            if delivered is None or version < delivered:  # first look, or a reset database
+                self.delivered[event_id] = version
+                continue
+            if version == delivered:
+                self.behind.pop(event_id, None)
+            elif self.behind.get(event_id, -1) > delivered:
+                # Ahead at the last look too: longer than any message takes, so it was lost.
+                log.warning("event %s: clients here missed board changes (%s < %s); resync",
+                            event_id, delivered, version)
+                self.behind.pop(event_id, None)
+                self.delivered[event_id] = version
+                self.server.emit("board:changed", {"version": version, "kind": "resync"},
+                                 to=event_room(event_id), ignore_queue=True)
+            else:
+                self.behind[event_id] = version

@@ -79,3 +79,9 @@ class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
     message = "Too many requests; slow down a little."
+
+
+class Unavailable(DomainError):
+    code = "unavailable"
+    status = 503
+    message = "The database cannot be reached right now; try again in a moment."

@@ -62,3 +62,16 @@ def configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def unreachable(error: BaseException) -> bool:
+    """Does this error mean the database is down or the connection was cut (not a bad query)?
+
+    Such failures are answered with Unavailable (503 / an `unavailable` ack); the pool checks
+    connections before use (pool_pre_ping), so the app recovers by itself once it is back."""
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    return error.connection_invalidated or isinstance(
+        error, sa.exc.OperationalError | sa.exc.InterfaceError)

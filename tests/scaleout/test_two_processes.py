@@ -1,0 +1,115 @@
+"""Two `openspace serve` processes on one PostgreSQL database and one Redis: a change made
+through either reaches the clients of both, and the database decides races between them."""
+
+from __future__ import annotations
+
+import redis
+
+from tests.live import wait_for
+from tests.notes.conftest import Editor
+from tests.scaleout.clients import (
+    Phone,
+    assert_one_winner,
+    board,
+    free_cell,
+    join_note,
+    propose,
+    race,
+    token,
+    type_into,
+)
+from tests.scaleout.conftest import SHARED_REDIS
+
+
+def test_a_topic_placed_on_one_process_reaches_the_clients_of_the_other(pair):
+    a, b = pair
+    roel = Phone(a.url, token(a.url, "roel@example.org"))
+    mark = Phone(b.url, token(b.url, "mark@example.org"))
+    projector = Phone(b.url)  # anonymous, on the other process
+    try:
+        start = board(a.url)["version"]
+        topic = propose(roel, "Scaling Drupal sites")
+        room_id, slot_id = free_cell(board(a.url), topic["convener"]["id"])
+        ack = roel.call("board:place", {"topic_id": topic["id"], "room_id": room_id,
+                                        "slot_id": slot_id})
+        assert ack["ok"] is True, ack
+
+        for phone in (mark, projector):
+            wait_for(lambda p=phone: p.version == start + 2, timeout=20)
+            assert [c["version"] for c in phone.changes] == [start + 1, start + 2]
+            assert phone.kinds() == ["proposed", "placed"]
+            placed = phone.changes[-1]["topic"]
+            assert (placed["id"], placed["room_id"], placed["slot_id"]) == (topic["id"], room_id,
+                                                                           slot_id)
+            assert phone.refetches == 0
+    finally:
+        for phone in (roel, mark, projector):
+            phone.close()
+
+
+def test_a_note_edited_on_one_process_reaches_the_editors_on_the_other(pair):
+    a, b = pair
+    roel = Phone(a.url, token(a.url, "roel@example.org"))
+    mark = Phone(b.url, token(b.url, "mark@example.org"))
+    try:
+        topic = propose(roel, "Notes across processes")
+        mine, theirs = Editor("roel"), Editor("mark")
+        join_note(roel, topic["id"], mine)
+        join_note(mark, topic["id"], theirs)
+
+        ack = type_into(roel, topic["id"], mine, "\nTyped on process A.")
+        assert ack == {"ok": True}, ack
+        wait_for(lambda: mark.notes, timeout=20)
+        for relayed in list(mark.notes):
+            theirs.apply(relayed["update"])
+        assert str(theirs.text) == str(mine.text)
+        assert str(mine.text).endswith("Typed on process A.")
+
+        # And back: B's edit reaches A, and a fresh tab on either sees both.
+        ack = type_into(mark, topic["id"], theirs, "\nAnswered on process B.")
+        assert ack == {"ok": True}, ack
+        wait_for(lambda: roel.notes, timeout=20)
+        for relayed in list(roel.notes):
+            mine.apply(relayed["update"])
+        assert str(mine.text) == str(theirs.text)
+        for server in (a, b):
+            fresh = Editor("fresh")
+            phone = Phone(server.url, token(server.url, "dries@example.org"))
+            try:
+                join_note(phone, topic["id"], fresh)
+            finally:
+                phone.close()
+            assert str(fresh.text) == str(mine.text)
+    finally:
+        roel.close()
+        mark.close()
+
+
+def test_the_claim_race_across_two_processes_has_exactly_one_winner(pair):
+    a, b = pair
+    for left, right in (("roel", "dries"), ("eric", "stephanie"), ("dan", "mark")):
+        on_a = Phone(a.url, token(a.url, f"{left}@example.org"))
+        on_b = Phone(b.url, token(b.url, f"{right}@example.org"))
+        try:
+            first = propose(on_a, f"Race: {left} on A")
+            second = propose(on_b, f"Race: {right} on B")
+            cell = free_cell(board(a.url), first["convener"]["id"], second["convener"]["id"])
+
+            acks = race([(on_a, first), (on_b, second)], cell)
+
+            assert_one_winner(acks, b.url, cell)
+        finally:
+            on_a.close()
+            on_b.close()
+
+
+def test_both_processes_spend_from_one_rate_limit_bucket_in_redis(pair, channel):
+    a, _ = pair
+    roel = Phone(a.url, token(a.url, "roel@example.org"))
+    try:
+        propose(roel, "Counted in Redis")
+    finally:
+        roel.close()
+    keys = {key.decode() for key in
+            redis.Redis.from_url(SHARED_REDIS).scan_iter(match=f"{channel}:ratelimit:*")}
+    assert any(key.startswith(f"{channel}:ratelimit:board:user:") for key in keys), keys
