@@ -97,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from .web.notes import bp as notes_bp  # session notes: rendering, action items, photos
     app.register_blueprint(notes_bp)
+    from .web.summary import bp as summary_bp  # the book of proceedings, exports, calendars
+    app.register_blueprint(summary_bp)
 
 
 def _wants_json() -> bool:

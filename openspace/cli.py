@@ -116,7 +116,69 @@ def board_unlock(slug: str, email: str) -> None:
     _set_state(slug, email, "open")
 
 
+@cli.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["md", "zip", "json", "ics"]), default="json",
+              show_default=True, help="md: the summary as one Markdown document; zip: Markdown "
+              "per session + photos + index; json: the whole event (the backup); ics: the "
+              "schedule.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: standard output).")
+@click.option("--base-url", envvar="OPENSPACE_BASE_URL", default="http://localhost",
+              show_default=True, help="This site's address, for links to photos and sessions.")
+@with_appcontext
+def export_command(slug: str, fmt: str, output: str | None, base_url: str) -> None:
+    """Export an event, published or not. JSON from here is the backup: it holds emails and the
+    join code, which web downloads leave out."""
+    import sqlalchemy as sa
+
+    from .domain import backup, exports, ical, summary
+    from .extensions import db
+    from .models import Event
+    from .web.summary import routes
+
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    with current_app.test_request_context(base_url=base_url):
+        if fmt == "json":
+            data = backup.dumps(backup.export_event(event, private=True)).encode()
+        elif fmt == "md":
+            data = exports.summary_markdown(summary.build_summary(event),
+                                            photo_url=routes._photo_url).encode()
+        elif fmt == "zip":
+            data = exports.summary_zip(summary.build_summary(event))
+        else:
+            data = ical.schedule_ics(event, domain=routes._domain(), topic_url=routes._topic_url)
+    if output:
+        with open(output, "wb") as file:
+            file.write(data)
+        click.echo(f"{slug}: wrote {output} ({len(data):,} bytes)", err=True)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
+@cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--slug", help="Import under this address instead of the file's.")
+@with_appcontext
+def import_command(file, slug: str | None) -> None:
+    """Create an event from a JSON export (`openspace export SLUG --format json`): restore a
+    backup, or move an event to another instance. All or nothing."""
+    from .domain import backup
+    from .domain.errors import DomainError
+
+    try:
+        event = backup.import_event(backup.loads(file.read()), slug=slug)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Imported {event.slug}: {len(event.topics)} topics, {len(event.rooms)} rooms, "
+               f"{len(event.slots)} time slots, {len(event.memberships)} members.")
+
+
 def register(app: Flask) -> None:
     """Commands also reachable as `flask --app openspace ...`."""
     app.cli.add_command(demo)
     app.cli.add_command(board_group)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

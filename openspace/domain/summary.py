@@ -1,0 +1,290 @@
+"""The event's summary, the "book of proceedings": the agenda as it happened and, session by
+session in agenda order, its convener, room, time, interest, report (the rendered notes) and
+photos, then every action item. One Summary feeds the page, the Markdown, the ZIP and the JSON.
+
+Who may read it: organizers always (they preview it before publishing); everyone who may see the
+event once the organizers published it (`summary_published`); nobody else (404, like a private
+event: an unpublished summary does not exist for them).
+
+Morning and evening news (the projector between time slots) are the sessions whose notes were
+written most recently: `news()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from markupsafe import Markup
+from sqlalchemy.orm import defer, selectinload
+
+from ..extensions import db
+from ..models import Event, Note, Photo, Room, Slot, SlotKind, Topic, TopicStatus, User
+from .actions import ActionItem, NoteState, agenda_order, parse_action_items
+from .board import active_topics, days
+from .errors import NotFound
+from .permissions import can_view_event, is_organizer
+from .render import markdown_parser, render_markdown
+
+# Session headings are level 2 (in the page and in the Markdown): a note's own headings go two
+# levels below, so a note's "# ..." never reads as a new session.
+HEADING_SHIFT = 2
+
+
+# Who may read it -------------------------------------------------------------------------------
+
+def can_read_summary(user: User | None, event: Event) -> bool:
+    """Organizers always (preview); others once it is published and they may see the event."""
+    if is_organizer(user, event):
+        return True
+    return event.summary_published and can_view_event(user, event)
+
+
+def require_summary(user: User | None, event: Event) -> None:
+    """An unpublished summary (or one of an event the user may not see) is 404, not 403."""
+    if not can_read_summary(user, event):
+        raise NotFound("This event has no published summary.")
+
+
+# What it holds ---------------------------------------------------------------------------------
+
+@dataclass
+class SessionReport:
+    """One session of the book: its topic, its note (as written, and ready to print), photos."""
+
+    number: int
+    topic: Topic
+    markdown: str  # the note exactly as written ("" when there is none)
+    state: str  # NoteState: missing, template, written
+    updated_at: datetime | None  # when the note last changed, the event's local time
+    items: list[ActionItem]
+    photos: list[Photo]  # without their bytes (deferred)
+
+    @property
+    def anchor(self) -> str:
+        return f"session-{self.number}"
+
+    @property
+    def written(self) -> bool:
+        return self.state == NoteState.WRITTEN
+
+    @property
+    def body(self) -> str:
+        """The note for the book: its title line dropped, its headings nested under the
+        session's (empty while nothing was written)."""
+        return nest_headings(self.markdown, self.topic.title) if self.written else ""
+
+    @property
+    def html(self) -> Markup:
+        return render_markdown(self.body)
+
+
+@dataclass
+class Summary:
+    event: Event
+    rooms: list[Room]
+    days: list[tuple[date, list[Slot]]]
+    sessions: list[SessionReport]  # placed sessions, in agenda order
+    unplaced: list[Topic]  # proposed but never on the agenda
+    grid: dict[tuple[int, int], SessionReport] = field(default_factory=dict)
+
+    @property
+    def action_items(self) -> list[ActionItem]:
+        return [item for report in self.sessions for item in report.items]
+
+    @property
+    def anchors(self) -> dict[int, str]:
+        """Each session's anchor on the page, by topic id."""
+        return {report.topic.id: report.anchor for report in self.sessions}
+
+    @property
+    def photo_count(self) -> int:
+        return sum(len(report.photos) for report in self.sessions)
+
+
+def _local(event: Event, utc_naive: datetime | None) -> datetime | None:
+    if utc_naive is None:
+        return None
+    return utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
+
+
+def notes_of(topic_ids: list[int]) -> dict[int, Note]:
+    """The notes of these topics in one query (their CRDT snapshot left unloaded)."""
+    if not topic_ids:
+        return {}
+    return {note.topic_id: note for note in db.session.scalars(
+        sa.select(Note).where(Note.topic_id.in_(topic_ids)).options(defer(Note.snapshot)))}
+
+
+def photos_of(topic_ids: list[int], *, with_data: bool = False) -> dict[int, list[Photo]]:
+    """The photos of these topics in one query, in the order they were added."""
+    grouped: dict[int, list[Photo]] = {topic_id: [] for topic_id in topic_ids}
+    if not topic_ids:
+        return grouped
+    options = [selectinload(Photo.uploader)]
+    if not with_data:
+        options += [defer(Photo.data), defer(Photo.thumbnail)]
+    for photo in db.session.scalars(
+        sa.select(Photo).where(Photo.topic_id.in_(topic_ids)).options(*options)
+        .order_by(Photo.created_at, Photo.id)
+    ):
+        grouped[photo.topic_id].append(photo)
+    return grouped
+
+
+def _state(note: Note | None) -> str:
+    if note is None:
+        return NoteState.MISSING
+    return NoteState.WRITTEN if note.has_content else NoteState.TEMPLATE
+
+
+def build_summary(event: Event) -> Summary:
+    """Everything the book shows, read in a handful of queries (whatever the event's size).
+
+    The caller checks who may read it (require_summary)."""
+    rooms = list(event.rooms)
+    grouped = days(event)  # loads the slots, so topic.slot below comes from the session
+    topics = active_topics(event)
+    placed = agenda_order([t for t in topics if t.status == TopicStatus.PLACED])
+    ids = [t.id for t in placed]
+    notes = notes_of(ids)
+    photos = photos_of(ids)
+    sessions = []
+    for number, topic in enumerate(placed, start=1):
+        note = notes.get(topic.id)
+        markdown = note.markdown if note is not None else ""
+        state = _state(note)
+        sessions.append(SessionReport(
+            number=number, topic=topic, markdown=markdown, state=state,
+            updated_at=_local(event, note.updated_at) if note is not None else None,
+            items=parse_action_items(markdown, topic) if state == NoteState.WRITTEN else [],
+            photos=photos[topic.id],
+        ))
+    unplaced = [t for t in topics if t.status != TopicStatus.PLACED]
+    return Summary(event=event, rooms=rooms, days=grouped, sessions=sessions, unplaced=unplaced,
+                   grid={(r.topic.room_id, r.topic.slot_id): r for r in sessions})
+
+
+def summary_for(*, event: Event, user: User | None) -> Summary:
+    """The summary as this user may read it (NotFound otherwise)."""
+    require_summary(user, event)
+    return build_summary(event)
+
+
+# Notes inside the book -------------------------------------------------------------------------
+
+def nest_headings(markdown: str, title: str = "", shift: int = HEADING_SHIFT) -> str:
+    """The note with its top-level headings `shift` levels deeper (at most level 6), setext
+    headings turned into ATX ones, and a first heading that repeats the session's title (the
+    report template starts with one) dropped. Code blocks and everything else stay as written:
+    headings are found by the one Markdown parser, not by a regular expression."""
+    lines = markdown.splitlines(keepends=True)
+    tokens = markdown_parser().parse(markdown)
+    edits: list[tuple[int, int, list[str]]] = []  # (first line, end line, replacement)
+    first_block = True
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.map is None or token.type.endswith("_close"):
+            continue
+        if token.type == "heading_open":
+            start, end = token.map
+            text = tokens[i + 1].content.strip()
+            if first_block and token.tag == "h1" and text == title.strip():
+                edits.append((start, end, []))
+            else:
+                level = min(int(token.tag[1]) + shift, 6)
+                if token.markup.startswith("#"):
+                    line = lines[start]
+                    stripped = line.lstrip(" ")
+                    indent = line[: len(line) - len(stripped)]
+                    rest = stripped.lstrip("#")
+                    edits.append((start, start + 1, [indent + "#" * level + rest]))
+                else:  # setext: "Title\n====="
+                    newline = "\n" if lines[end - 1].endswith("\n") else ""
+                    edits.append((start, end, ["#" * level + " " + " ".join(text.split())
+                                               + newline]))
+        first_block = False
+    for start, end, replacement in reversed(edits):
+        lines[start:end] = replacement
+    return "".join(lines).strip("\n") + "\n" if any(s.strip() for s in lines) else ""
+
+
+# Morning and evening news ----------------------------------------------------------------------
+
+@dataclass
+class NewsItem:
+    topic: Topic
+    html: Markup
+    items: list[ActionItem]
+    updated_at: datetime  # the event's local time
+
+
+def news(event: Event, *, limit: int = 12) -> list[NewsItem]:
+    """Sessions whose reports were written, the most recently changed first: what the
+    projector rolls through between time slots."""
+    rows = db.session.execute(
+        sa.select(Note.topic_id, Note.markdown, Note.updated_at)
+        .join(Topic, Topic.id == Note.topic_id)
+        .where(Topic.event_id == event.id, Topic.status == TopicStatus.PLACED,
+               Note.has_content.is_(True))
+        .order_by(Note.updated_at.desc(), Note.topic_id.desc())
+        .limit(limit)
+    ).all()
+    if not rows:
+        return []
+    topics = {t.id: t for t in db.session.scalars(
+        sa.select(Topic).where(Topic.id.in_([r.topic_id for r in rows]))
+        .options(selectinload(Topic.convener), selectinload(Topic.room),
+                 selectinload(Topic.slot), selectinload(Topic.interests)))}
+    return [
+        NewsItem(topic=topics[r.topic_id],
+                 html=render_markdown(nest_headings(r.markdown, topics[r.topic_id].title)),
+                 items=parse_action_items(r.markdown, topics[r.topic_id]),
+                 updated_at=_local(event, r.updated_at))
+        for r in rows
+    ]
+
+
+def between_slots(event: Event, clock: datetime) -> bool:
+    """No session slot is running at the event's local time `clock` (breaks, plenaries, the
+    evening and the morning count as "between")."""
+    return not any(s.kind == SlotKind.SESSION and s.starts_at <= clock < s.ends_at
+                   for s in event.slots)
+
+
+# Plain-text helpers shared by the Markdown and iCalendar exports --------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
+
+
+def md_escape(text: str) -> str:
+    """User text (a title, a name) as literal Markdown text: nothing in it formats or links."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def gh_anchor(heading: str) -> str:
+    """The anchor GitHub and most Markdown viewers give a heading ("1. Pricing" -> "1-pricing")."""
+    slug = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return slug.replace(" ", "-")
+
+
+def day_label(value: date) -> str:
+    return value.strftime("%A %-d %B %Y")
+
+
+def event_dates(event: Event) -> str:
+    if event.ends_on == event.starts_on:
+        return day_label(event.starts_on)
+    return f"{day_label(event.starts_on)} – {day_label(event.ends_on)}"
+
+
+def when(slot: Slot | None) -> str:
+    if slot is None:
+        return ""
+    return f"{slot.starts_at:%a %-d %b, %H:%M}–{slot.ends_at:%H:%M}"
+
+
+PhotoUrl = Callable[[Photo], str]
