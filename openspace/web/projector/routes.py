@@ -6,7 +6,7 @@ import segno
 from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from ...domain import announcements, board, events
+from ...domain import announcements, board, events, summary
 from ...domain.errors import ValidationFailed
 from ...domain.permissions import is_organizer
 from ...models import SlotKind
@@ -34,16 +34,31 @@ def _projector_day(event):
     return grouped[0] if today < grouped[0][0] else grouped[-1]
 
 
+def _news(event, mode: str | None, clock) -> list:
+    """Morning and evening news: the freshly written reports, shown instead of the grid with
+    ?mode=news, or by itself between time slots when there is news (?mode=board: never)."""
+    if mode == "board":
+        return []
+    items = summary.news(event)
+    if mode == "news" or summary.between_slots(event, clock):
+        return items
+    return []
+
+
 @bp.route("/e/<slug>/projector")
 def show(slug):
     event = events.get_event(slug, me())
+    mode = request.args.get("mode")
+    clock = board.local_now(event)
+    news = _news(event, mode, clock)
     day, slots = _projector_day(event)
     placed = {(t.room_id, t.slot_id): t for t in board.active_topics(event) if t.room_id}
     link = join_url(event)
     return render_template(
         "projector/show.html", event=event, day=day, slots=slots, placed=placed,
         join_link=link, qr=_qr_svg(link), session_kind=SlotKind.SESSION,
-        announcements=announcements.recent(event), clock=board.local_now(event),
+        announcements=announcements.recent(event), clock=clock,
+        news=news, news_mode=bool(news) or mode == "news",
     )
 
 
