@@ -62,9 +62,10 @@ def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
         event = events.create_event(user=org, data={
             "name": SECRET_NAME, "timezone": "Europe/Brussels", "starts_on": "2026-11-23",
             "visibility": visibility})
-        for name in ("Atrium", "Library"):
+        for name in ("Atrium", "Library", "Spare"):  # the spare room and slot stay empty
             events.add_room(event=event, user=org, data={"name": name, "capacity": 20})
-        for start, end, kind in (("10:00", "11:00", "session"), ("11:00", "12:00", "session")):
+        for start, end, kind in (("10:00", "11:00", "session"), ("11:00", "12:00", "session"),
+                                 ("13:00", "14:00", "session")):
             events.add_slot(event=event, user=org, data={
                 "starts_at": f"2026-11-23T{start}", "ends_at": f"2026-11-23T{end}",
                 "kind": kind})

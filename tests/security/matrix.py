@@ -1,0 +1,269 @@
+"""The authorization matrix: every HTTP route and socket event, who may use it.
+
+The roles are those of tests/security/conftest.py, on a *private* event (the strict case:
+non-members must not even learn it exists). `allowed` is the set of roles that succeed; every
+other role is refused (401/403/404, or a redirect to the login page) and changes nothing.
+A route or socket event missing here fails test_authz_matrix.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from tests.security.conftest import PASSWORD, ROLES, jpeg_bytes
+
+A, OUT, OTH, P, C, ORG = ROLES
+EVERYONE = frozenset(ROLES)
+LOGGED_IN = EVERYONE - {A}
+MEMBERS = frozenset({P, C, ORG})
+EDITORS = frozenset({C, ORG})  # the topic's convener and the organizers
+ORGANIZERS = frozenset({ORG})
+NOBODY = frozenset()
+
+W = SimpleNamespace  # the world built by conftest.build_world
+
+
+@dataclass(frozen=True)
+class Route:
+    path: Callable[[W], str]
+    allowed: frozenset
+    data: Callable[[W, str], dict] | None = None  # form fields, or the JSON body for the API
+    files: bool = False  # multipart with a photo
+    query: str = ""
+    note: str = ""
+    # Success itself ends on the login page (logging out everywhere).
+    to_login: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    data: Callable[[W], object]
+    allowed: frozenset
+    listen: bool = field(default=False)  # a read that joins a room: check what it then receives
+
+
+def _unique(role: str, what: str) -> str:
+    return f"{role}-{what}@example.org"
+
+
+def _slot_form(prefix: str, start: str, end: str) -> Callable[[W, str], dict]:
+    return lambda w, r: {f"{prefix}-day": "2026-11-23", f"{prefix}-start": start,
+                         f"{prefix}-end": end, f"{prefix}-kind": "session",
+                         f"{prefix}-label": ""}
+
+
+SETTINGS = {"name": "Renamed", "theme": "", "venue": "", "timezone": "Europe/Brussels",
+            "starts_on": "2026-11-23", "ends_on": "", "hashtag": "", "visibility": "private"}
+
+ROUTES: dict[tuple[str, str], Route] = {
+    # Pages: events, joining ---------------------------------------------------------------
+    ("events.index", "GET"): Route(lambda w: "/", EVERYONE),
+    ("events.find_by_code", "GET"): Route(lambda w: f"/join?code={w.join_code}", EVERYONE,
+                                          note="the code holder may find the event"),
+    ("events.create", "GET"): Route(lambda w: "/events/new", LOGGED_IN),
+    ("events.create", "POST"): Route(lambda w: "/events/new", LOGGED_IN, lambda w, r: {
+        **SETTINGS, "name": f"New by {r}", "slug": f"new-{r}", "visibility": "public"}),
+    ("events.settings", "GET"): Route(lambda w: f"/e/{w.slug}/settings", ORGANIZERS),
+    ("events.update", "POST"): Route(lambda w: f"/e/{w.slug}/settings", ORGANIZERS,
+                                     lambda w, r: SETTINGS),
+    ("events.regenerate_code", "POST"): Route(lambda w: f"/e/{w.slug}/join-code", ORGANIZERS),
+    ("events.add_room", "POST"): Route(lambda w: f"/e/{w.slug}/rooms", ORGANIZERS,
+                                       lambda w, r: {"newroom-name": "Cellar",
+                                                     "newroom-capacity": "5"}),
+    ("events.update_room", "POST"): Route(
+        lambda w: f"/e/{w.slug}/rooms/{w.rooms[2]}", ORGANIZERS,
+        lambda w, r: {f"room{w.rooms[2]}-name": "Attic", f"room{w.rooms[2]}-capacity": "4"}),
+    ("events.delete_room", "POST"): Route(lambda w: f"/e/{w.slug}/rooms/{w.rooms[2]}/delete",
+                                          ORGANIZERS),
+    ("events.add_slot", "POST"): Route(lambda w: f"/e/{w.slug}/slots", ORGANIZERS,
+                                       _slot_form("newslot", "15:00", "16:00")),
+    ("events.update_slot", "POST"): Route(
+        lambda w: f"/e/{w.slug}/slots/{w.slots[2]}", ORGANIZERS,
+        lambda w, r: _slot_form(f"slot{w.slots[2]}", "16:00", "17:00")(w, r)),
+    ("events.delete_slot", "POST"): Route(lambda w: f"/e/{w.slug}/slots/{w.slots[2]}/delete",
+                                          ORGANIZERS),
+    ("events.set_role", "POST"): Route(
+        lambda w: f"/e/{w.slug}/members/{w.users[P][0]}/role", ORGANIZERS,
+        lambda w, r: {"role": "organizer"}),
+    ("events.add_organizer", "POST"): Route(lambda w: f"/e/{w.slug}/organizers", ORGANIZERS,
+                                            lambda w, r: {"email": w.users[P][1]}),
+    # Pages: accounts ---------------------------------------------------------------------
+    ("auth.register", "GET"): Route(lambda w: "/register", EVERYONE),
+    ("auth.register", "POST"): Route(lambda w: "/register", EVERYONE, lambda w, r: {
+        "name": "New", "email": _unique(r, "new"), "password": PASSWORD}),
+    ("auth.login", "GET"): Route(lambda w: "/login", EVERYONE),
+    ("auth.login", "POST"): Route(lambda w: "/login", EVERYONE, lambda w, r: {
+        "email": w.users[r if r != A else OUT][1], "password": PASSWORD}),
+    ("auth.logout", "POST"): Route(lambda w: "/logout", EVERYONE),
+    ("auth.account", "GET"): Route(lambda w: "/account", LOGGED_IN),
+    ("auth.update_profile", "POST"): Route(lambda w: "/account/profile", LOGGED_IN,
+                                           lambda w, r: {"name": "Renamed"}),
+    ("auth.add_credentials", "POST"): Route(
+        lambda w: "/account/credentials", NOBODY,
+        lambda w, r: {"email": _unique(r, "creds"), "password": PASSWORD},
+        note="only password-less (quick-join) accounts; every world user has a password"),
+    ("auth.change_password", "POST"): Route(lambda w: "/account/password", LOGGED_IN,
+                                            lambda w, r: {"current_password": PASSWORD,
+                                                          "new_password": "another password"}),
+    ("auth.create_token", "POST"): Route(lambda w: "/account/tokens", LOGGED_IN,
+                                         lambda w, r: {"label": "laptop"}),
+    ("auth.logout_everywhere", "POST"): Route(lambda w: "/account/logout-everywhere",
+                                              LOGGED_IN, to_login=True),
+    ("auth.quick_join", "GET"): Route(lambda w: f"/e/{w.slug}/join?code={w.join_code}",
+                                      EVERYONE, note="the code is the invitation"),
+    ("auth.quick_join", "POST"): Route(lambda w: f"/e/{w.slug}/join", EVERYONE,
+                                       lambda w, r: {"join_code": w.join_code, "name": "Quick"}),
+    # Pages: the board ------------------------------------------------------------------------
+    ("board.show", "GET"): Route(lambda w: f"/e/{w.slug}", MEMBERS),
+    ("board.now", "GET"): Route(lambda w: f"/e/{w.slug}/now", MEMBERS),
+    ("board.my_agenda", "GET"): Route(lambda w: f"/e/{w.slug}/me", MEMBERS),
+    ("board.propose", "POST"): Route(lambda w: f"/e/{w.slug}/topics", MEMBERS,
+                                     lambda w, r: {"title": "Proposed", "description": "",
+                                                   "tags": ""}),
+    ("board.set_state", "POST"): Route(lambda w: f"/e/{w.slug}/state", ORGANIZERS,
+                                       lambda w, r: {"state": "locked"}),
+    ("board.cell", "GET"): Route(lambda w: f"/e/{w.slug}/cells/{w.rooms[0]}/{w.slots[2]}",
+                                 MEMBERS),
+    ("board.cell", "POST"): Route(lambda w: f"/e/{w.slug}/cells/{w.rooms[0]}/{w.slots[2]}",
+                                  EDITORS, lambda w, r: {"topic_id": str(w.topic)}),
+    ("projector.show", "GET"): Route(lambda w: f"/e/{w.slug}/projector", MEMBERS),
+    ("projector.announcements_page", "GET"): Route(lambda w: f"/e/{w.slug}/announcements",
+                                                   MEMBERS, note="members read the news"),
+    ("projector.announcements_page", "POST"): Route(lambda w: f"/e/{w.slug}/announcements",
+                                                    ORGANIZERS, lambda w, r: {"text": "Cake"}),
+    ("projector.delete_announcement", "POST"): Route(
+        lambda w: f"/e/{w.slug}/announcements/{w.announcement}/delete", ORGANIZERS),
+    # Pages: topics -------------------------------------------------------------------------
+    ("topics.show", "GET"): Route(lambda w: f"/t/{w.placed}", MEMBERS),
+    ("topics.edit", "GET"): Route(lambda w: f"/t/{w.placed}/edit", EDITORS),
+    ("topics.edit", "POST"): Route(lambda w: f"/t/{w.placed}/edit", EDITORS, lambda w, r: {
+        "title": "Edited", "description": "", "tags": ""}),
+    ("topics.interest", "POST"): Route(lambda w: f"/t/{w.placed}/interest", MEMBERS,
+                                       lambda w, r: {"interested": "1"}),
+    ("topics.place", "POST"): Route(lambda w: f"/t/{w.topic}/place", EDITORS,
+                                    lambda w, r: {"cell": f"{w.rooms[0]}:{w.slots[2]}"}),
+    ("topics.release", "POST"): Route(lambda w: f"/t/{w.placed}/release", EDITORS),
+    ("topics.withdraw", "POST"): Route(lambda w: f"/t/{w.topic}/withdraw", EDITORS),
+    ("topics.swap", "POST"): Route(lambda w: f"/t/{w.placed}/swap", ORGANIZERS,
+                                   lambda w, r: {"with_topic": str(w.second)}),
+    ("topics.merge", "POST"): Route(lambda w: f"/t/{w.topic}/merge", ORGANIZERS,
+                                    lambda w, r: {"into": str(w.placed)}),
+    # Pages: notes, photos, action items ------------------------------------------------------
+    ("notes.actions_page", "GET"): Route(lambda w: f"/e/{w.slug}/actions", MEMBERS),
+    ("notes.actions_csv", "GET"): Route(lambda w: f"/e/{w.slug}/actions.csv", MEMBERS),
+    ("notes.status", "GET"): Route(lambda w: f"/e/{w.slug}/notes-status", ORGANIZERS),
+    ("notes.upload_photo", "POST"): Route(lambda w: f"/t/{w.placed}/photos", MEMBERS,
+                                          lambda w, r: {"caption": "Flipchart"}, files=True),
+    ("notes.photo", "GET"): Route(lambda w: f"/photos/{w.photo}.jpg", MEMBERS),
+    ("notes.photo_thumb", "GET"): Route(lambda w: f"/photos/{w.photo}/thumb.jpg", MEMBERS),
+    ("notes.delete_photo", "POST"): Route(lambda w: f"/photos/{w.photo}/delete",
+                                          frozenset({P, ORG}), note="the uploader, organizers"),
+    ("static", "GET"): Route(lambda w: "/static/css/app.css", EVERYONE),
+    # JSON API ------------------------------------------------------------------------------
+    ("api.openapi", "GET"): Route(lambda w: "/api/v1/openapi.json", EVERYONE),
+    ("api.csrf_token", "GET"): Route(lambda w: "/api/v1/csrf", EVERYONE),
+    ("api.me", "GET"): Route(lambda w: "/api/v1/me", LOGGED_IN),
+    ("api.create_user", "POST"): Route(lambda w: "/api/v1/users", EVERYONE, lambda w, r: {
+        "email": _unique(r, "api"), "password": PASSWORD, "name": "Api"}),
+    ("api.create_token", "POST"): Route(lambda w: "/api/v1/tokens", EVERYONE, lambda w, r: {
+        "email": w.users[r if r != A else OUT][1], "password": PASSWORD}),
+    ("api.revoke_tokens", "DELETE"): Route(lambda w: "/api/v1/tokens", LOGGED_IN),
+    ("api.list_events", "GET"): Route(lambda w: "/api/v1/events", EVERYONE),
+    ("api.create_event", "POST"): Route(lambda w: "/api/v1/events", LOGGED_IN, lambda w, r: {
+        "name": f"Api {r}", "timezone": "Europe/Brussels", "starts_on": "2026-11-24",
+        "visibility": "public"}),
+    ("api.get_event", "GET"): Route(lambda w: f"/api/v1/events/{w.slug}", MEMBERS),
+    ("api.update_event", "PATCH"): Route(lambda w: f"/api/v1/events/{w.slug}", ORGANIZERS,
+                                         lambda w, r: {"board_state": "locked"}),
+    ("api.get_board", "GET"): Route(lambda w: f"/api/v1/events/{w.slug}/board", MEMBERS),
+    ("api.add_room", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/rooms", ORGANIZERS,
+                                    lambda w, r: {"name": "Cellar"}),
+    ("api.update_room", "PATCH"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/rooms/{w.rooms[2]}", ORGANIZERS,
+        lambda w, r: {"capacity": 9}),
+    ("api.delete_room", "DELETE"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/rooms/{w.rooms[2]}", ORGANIZERS),
+    ("api.add_slot", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/slots", ORGANIZERS,
+                                    lambda w, r: {"starts_at": "2026-11-23T15:00",
+                                                  "ends_at": "2026-11-23T16:00",
+                                                  "kind": "session"}),
+    ("api.update_slot", "PATCH"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/slots/{w.slots[2]}", ORGANIZERS,
+        lambda w, r: {"label": "Late"}),
+    ("api.delete_slot", "DELETE"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/slots/{w.slots[2]}", ORGANIZERS),
+    ("api.join_event", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/members", LOGGED_IN,
+                                      lambda w, r: {"join_code": w.join_code},
+                                      note="the code is the invitation"),
+    ("api.list_members", "GET"): Route(lambda w: f"/api/v1/events/{w.slug}/members", MEMBERS),
+    ("api.set_role", "PUT"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/members/{w.users[P][0]}/role", ORGANIZERS,
+        lambda w, r: {"role": "organizer"}),
+    ("api.propose_topic", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/topics", MEMBERS,
+                                         lambda w, r: {"title": "By API"}),
+    ("api.get_topic", "GET"): Route(lambda w: f"/api/v1/topics/{w.placed}", MEMBERS),
+    ("api.update_topic", "PATCH"): Route(lambda w: f"/api/v1/topics/{w.placed}", EDITORS,
+                                         lambda w, r: {"title": "Edited"}),
+    ("api.withdraw_topic", "DELETE"): Route(lambda w: f"/api/v1/topics/{w.topic}", EDITORS),
+    ("api.place_topic", "PUT"): Route(lambda w: f"/api/v1/topics/{w.topic}/placement", EDITORS,
+                                      lambda w, r: {"room_id": w.rooms[0],
+                                                    "slot_id": w.slots[2]}),
+    ("api.release_topic", "DELETE"): Route(lambda w: f"/api/v1/topics/{w.placed}/placement",
+                                           EDITORS),
+    ("api.add_interest", "PUT"): Route(lambda w: f"/api/v1/topics/{w.placed}/interest",
+                                       MEMBERS),
+    ("api.remove_interest", "DELETE"): Route(lambda w: f"/api/v1/topics/{w.placed}/interest",
+                                             MEMBERS),
+    ("api.swap_topics", "POST"): Route(lambda w: f"/api/v1/topics/{w.placed}/swap", ORGANIZERS,
+                                       lambda w, r: {"with": w.second}),
+    ("api.merge_topics", "POST"): Route(lambda w: f"/api/v1/topics/{w.topic}/merge",
+                                        ORGANIZERS, lambda w, r: {"into": w.placed}),
+    ("api.get_notes", "GET"): Route(lambda w: f"/api/v1/topics/{w.placed}/notes", MEMBERS),
+    # Summary and exports (the summary is not published in the world: organizers only) -----
+    ("summary.show", "GET"): Route(lambda w: f"/e/{w.slug}/summary", ORGANIZERS),
+    ("summary.markdown", "GET"): Route(lambda w: f"/e/{w.slug}/summary.md", ORGANIZERS),
+    ("summary.json_export", "GET"): Route(lambda w: f"/e/{w.slug}/summary.json", ORGANIZERS),
+    ("summary.archive", "GET"): Route(lambda w: f"/e/{w.slug}/summary.zip", ORGANIZERS),
+    ("summary.publish", "POST"): Route(lambda w: f"/e/{w.slug}/summary/publish", ORGANIZERS,
+                                       lambda w, r: {"published": "1"}),
+    ("summary.schedule", "GET"): Route(lambda w: f"/e/{w.slug}/schedule.ics", MEMBERS),
+    ("summary.calendar", "GET"): Route(lambda w: f"/e/{w.slug}/calendar", MEMBERS),
+    ("summary.agenda_feed", "GET"): Route(lambda w: f"/e/{w.slug}/agenda/not-a-token.ics",
+                                          NOBODY, note="a personal feed needs its secret"),
+    ("summary.schema", "GET"): Route(lambda w: "/schemas/event-export-v1.json", EVERYONE),
+}
+
+# y-protocols awareness: 1 client, id 1, clock 1, state "{}".
+AWARENESS = b"\x01\x01\x01\x02{}"
+
+SOCKET_EVENTS: dict[str, Event] = {
+    "event:join": Event(lambda w: {"slug": w.slug}, MEMBERS, listen=True),
+    "event:leave": Event(lambda w: {"slug": w.slug}, MEMBERS),
+    "board:propose": Event(lambda w: {"slug": w.slug, "topic": {"title": "By socket"}},
+                           MEMBERS),
+    "board:place": Event(lambda w: {"topic_id": w.topic, "room_id": w.rooms[0],
+                                    "slot_id": w.slots[2]}, EDITORS),
+    "board:release": Event(lambda w: {"topic_id": w.placed}, EDITORS),
+    "board:withdraw": Event(lambda w: {"topic_id": w.topic}, EDITORS),
+    "board:swap": Event(lambda w: {"topic_id": w.placed, "with": w.second}, ORGANIZERS),
+    "board:interest": Event(lambda w: {"topic_id": w.placed, "interested": True}, MEMBERS),
+    "note:join": Event(lambda w: {"topic_id": w.placed}, MEMBERS, listen=True),
+    "note:leave": Event(lambda w: {"topic_id": w.placed}, EVERYONE),
+    "note:update": Event(lambda w: {"topic_id": w.placed, "update": _note_update()}, MEMBERS),
+    "note:awareness": Event(lambda w: {"topic_id": w.placed, "update": AWARENESS}, MEMBERS),
+}
+
+
+def _note_update() -> bytes:
+    """A real Yjs update typing some text into a fresh document."""
+    from pycrdt import Doc, Text
+
+    doc = Doc()
+    doc["markdown"] = text = Text()  # notes.ROOT
+    text += "# Notes\n"
+    return doc.get_update()
+
+
+__all__ = ["ROUTES", "SOCKET_EVENTS", "jpeg_bytes"]
