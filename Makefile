@@ -31,7 +31,7 @@ test-postgres: setup
 	OPENSPACE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest tests/domain tests/api \
 		tests/web tests/sockets/test_board_events.py tests/test_migrations.py \
 		tests/notes/test_notes_domain.py tests/notes/test_note_events.py \
-		tests/notes/test_notes_api.py tests/notes_render $(PYTEST_ARGS)
+		tests/notes/test_notes_api.py tests/notes_render tests/summary $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

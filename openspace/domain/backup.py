@@ -45,11 +45,11 @@ from ..models import (
     TopicStatus,
     User,
 )
-from .actions import NoteState, agenda_order, parse_action_items
+from .actions import NoteState, agenda_order
 from .errors import Conflict, ValidationFailed
 from .events import new_join_code
 from .notes import ROOT, note_state
-from .summary import notes_of, photos_of
+from .summary import action_items, notes_of, photos_of
 from .tx import writing
 
 FORMAT = "openspace-event"
@@ -181,7 +181,7 @@ def export_event(event: Event, *, private: bool = False,
             {"topic": topic_key[t.id], "text": item.text, "owners": item.owners,
              "done": item.done}
             for t in placed if notes.get(t.id) is not None and notes[t.id].has_content
-            for item in parse_action_items(notes[t.id].markdown, t)
+            for item in action_items(notes[t.id].markdown, t)
         ],
     }
 

@@ -16,9 +16,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.orm import defer, selectinload
 
@@ -28,7 +30,7 @@ from .actions import ActionItem, NoteState, agenda_order, parse_action_items
 from .board import active_topics, days
 from .errors import NotFound
 from .permissions import can_view_event, is_organizer
-from .render import markdown_parser, render_markdown
+from .render import render_markdown
 
 # Session headings are level 2 (in the page and in the Markdown): a note's own headings go two
 # levels below, so a note's "# ..." never reads as a new session.
@@ -72,15 +74,15 @@ class SessionReport:
     def written(self) -> bool:
         return self.state == NoteState.WRITTEN
 
-    @property
+    @cached_property
     def body(self) -> str:
         """The note for the book: its title line dropped, its headings nested under the
         session's (empty while nothing was written)."""
         return nest_headings(self.markdown, self.topic.title) if self.written else ""
 
-    @property
+    @cached_property
     def html(self) -> Markup:
-        return render_markdown(self.body)
+        return rendered(self.body)
 
 
 @dataclass
@@ -161,7 +163,7 @@ def build_summary(event: Event) -> Summary:
         sessions.append(SessionReport(
             number=number, topic=topic, markdown=markdown, state=state,
             updated_at=_local(event, note.updated_at) if note is not None else None,
-            items=parse_action_items(markdown, topic) if state == NoteState.WRITTEN else [],
+            items=action_items(markdown, topic) if state == NoteState.WRITTEN else [],
             photos=photos[topic.id],
         ))
     unplaced = [t for t in topics if t.status != TopicStatus.PLACED]
@@ -176,14 +178,52 @@ def summary_for(*, event: Event, user: User | None) -> Summary:
 
 
 # Notes inside the book -------------------------------------------------------------------------
+#
+# Reading a note costs a few milliseconds of Markdown parsing, so a 200-session book would spend
+# seconds on it at every request. Notes rarely change once the event is over, so what is read
+# from a note's text is kept per text (in each process, least recently used first out): a changed
+# note is a new text, so nothing is ever stale.
+
+CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def rendered(markdown: str) -> Markup:
+    """render.render_markdown, remembered per text."""
+    return render_markdown(markdown)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _items(markdown: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+    return tuple((item.text, tuple(item.owners), item.done)
+                 for item in parse_action_items(markdown))
+
+
+def action_items(markdown: str, topic: Topic) -> list[ActionItem]:
+    """actions.parse_action_items, remembered per text."""
+    return [ActionItem(text=text, owners=list(owners), done=done, topic=topic)
+            for text, owners, done in _items(markdown)]
+
+
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    """The renderer's block grammar (CommonMark + tables) without inline parsing: where the
+    headings are is all nest_headings needs, at half the cost of a full parse."""
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+
 
 def nest_headings(markdown: str, title: str = "", shift: int = HEADING_SHIFT) -> str:
     """The note with its top-level headings `shift` levels deeper (at most level 6), setext
     headings turned into ATX ones, and a first heading that repeats the session's title (the
     report template starts with one) dropped. Code blocks and everything else stay as written:
-    headings are found by the one Markdown parser, not by a regular expression."""
+    headings are found by a Markdown parser (the renderer's block grammar), not a regex."""
+    return _nest_headings(markdown, title, shift)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _nest_headings(markdown: str, title: str, shift: int) -> str:
     lines = markdown.splitlines(keepends=True)
-    tokens = markdown_parser().parse(markdown)
+    tokens = _block_parser().parse(markdown)
     edits: list[tuple[int, int, list[str]]] = []  # (first line, end line, replacement)
     first_block = True
     for i, token in enumerate(tokens):
@@ -241,8 +281,8 @@ def news(event: Event, *, limit: int = 12) -> list[NewsItem]:
                  selectinload(Topic.slot), selectinload(Topic.interests)))}
     return [
         NewsItem(topic=topics[r.topic_id],
-                 html=render_markdown(nest_headings(r.markdown, topics[r.topic_id].title)),
-                 items=parse_action_items(r.markdown, topics[r.topic_id]),
+                 html=rendered(nest_headings(r.markdown, topics[r.topic_id].title)),
+                 items=action_items(r.markdown, topics[r.topic_id]),
                  updated_at=_local(event, r.updated_at))
         for r in rows
     ]
