@@ -25,13 +25,16 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The database-backed tests again on PostgreSQL (CI runs this too; needs a server at PG_URL).
+# The database-backed tests again on PostgreSQL (CI runs this too; needs a server at PG_URL),
+# and the scale-out tests: server processes on PostgreSQL + Redis, behind nginx, with faults.
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 test-postgres: setup
 	OPENSPACE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest tests/domain tests/api \
 		tests/web tests/sockets/test_board_events.py tests/test_migrations.py \
 		tests/notes/test_notes_domain.py tests/notes/test_note_events.py \
-		tests/notes/test_notes_api.py tests/notes_render tests/summary $(PYTEST_ARGS)
+		tests/notes/test_notes_api.py tests/notes_render tests/summary tests/test_cli.py \
+		tests/security/test_sessions.py tests/security/test_headers_cookies.py \
+		tests/scaleout $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

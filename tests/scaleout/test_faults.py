@@ -31,6 +31,11 @@ from tests.scaleout.services import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _postgres_run():
+    postgres_url()  # these tests belong to the PostgreSQL run (make test-postgres)
+
+
 @pytest.fixture
 def queue():
     server = RedisServer().start()
@@ -40,7 +45,6 @@ def queue():
 
 @pytest.fixture
 def cluster():
-    postgres_url()  # these tests belong to the PostgreSQL run
     server = PostgresCluster().start()
     yield server
     server.close()
