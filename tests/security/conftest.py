@@ -9,6 +9,7 @@ goes through the login form with that password.
 from __future__ import annotations
 
 import io
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +17,8 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.security import generate_password_hash
 
+from config import TestConfig
+from openspace import create_app
 from openspace.domain import accounts, announcements, board, events, photos, ratelimit
 from openspace.extensions import db
 from openspace.models import Event, Room, Slot, SlotKind, Topic, User
@@ -64,8 +67,8 @@ def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
             "visibility": visibility})
         for name in ("Atrium", "Library", "Spare"):  # the spare room and slot stay empty
             events.add_room(event=event, user=org, data={"name": name, "capacity": 20})
-        for start, end, kind in (("10:00", "11:00", "session"), ("11:00", "12:00", "session"),
-                                 ("13:00", "14:00", "session")):
+        for start, end, kind in (("09:00", "10:00", "plenary"), ("10:00", "11:00", "session"),
+                                 ("11:00", "12:00", "session"), ("13:00", "14:00", "session")):
             events.add_slot(event=event, user=org, data={
                 "starts_at": f"2026-11-23T{start}", "ends_at": f"2026-11-23T{end}",
                 "kind": kind})
@@ -133,3 +136,41 @@ def snapshot(app) -> dict[str, list]:
 
 
 __all__ = ["Topic", "jpeg_bytes", "build_world", "user_of", "board_version", "snapshot"]
+
+
+class Template:
+    """One app on a SQLite file, reset to a copy of the world built once: for tests that need a
+    fresh world hundreds of times (building it each time would take minutes). Always SQLite:
+    these tests are about rules and permissions, which the database does not decide."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+
+        class Config(TestConfig):
+            SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'case.db'}"
+
+        self.app = create_app(Config)
+        self.app.jinja_env.bytecode_cache = _TEMPLATES
+        with self.app.app_context():
+            db.create_all()
+        self.world = build_world(self.app)
+        self._close()
+        shutil.copy(folder / "case.db", folder / "template.db")
+
+    def _close(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    def reset(self) -> SimpleNamespace:
+        self._close()
+        for suffix in ("-wal", "-shm"):
+            (self.folder / f"case.db{suffix}").unlink(missing_ok=True)
+        shutil.copy(self.folder / "template.db", self.folder / "case.db")
+        ratelimit.reset()
+        return self.world
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return Template(tmp_path_factory.mktemp("template"))

@@ -6,19 +6,14 @@ Socket.IO server, so a new route or event that nobody listed fails here."""
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 
-from config import TestConfig
-from openspace import create_app
-from openspace.domain import ratelimit
-from openspace.extensions import db, socketio
+from openspace.extensions import socketio
 from tests.security.conftest import (
     ROLES,
     SECRET_NAME,
     board_version,
-    build_world,
     snapshot,
     user_of,
 )
@@ -29,39 +24,11 @@ BROADCASTS = {"board:changed", "announcement", "note:update", "note:awareness"}
 DENIED = {401, 403, 404}
 
 
-@pytest.fixture(scope="module")
-def matrix(tmp_path_factory):
-    """One app for the module, on a SQLite file that each case gets fresh: a copy of the world
-    built once (building it per case would take minutes for ~650 cases). Always SQLite: this
-    is about who may do what, which the database does not decide."""
-    folder = tmp_path_factory.mktemp("matrix")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'case.db'}"
-
-    app = create_app(Config)
-    with app.app_context():
-        db.create_all()
-    world = build_world(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    shutil.copy(folder / "case.db", folder / "template.db")
-    return app, world, folder
-
-
 @pytest.fixture
-def fresh(matrix):
-    app, world, folder = matrix
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    for suffix in ("-wal", "-shm"):
-        (folder / f"case.db{suffix}").unlink(missing_ok=True)
-    shutil.copy(folder / "template.db", folder / "case.db")
-    ratelimit.reset()
+def fresh(template):
+    world = template.reset()
     sockets = []
-    yield app, world, sockets
+    yield template.app, world, sockets
     for sock in sockets:
         if sock.is_connected():
             sock.disconnect()
@@ -123,7 +90,8 @@ def test_route(fresh, endpoint, method, role):
     route = ROUTES[(endpoint, method)]
     listener = _listener(app, world, sockets)
     client = _client(app, world, role)
-    before, version = snapshot(app), board_version(app, world)
+    refused = role not in route.allowed
+    before, version = (snapshot(app), board_version(app, world)) if refused else (None, None)
 
     kwargs = {}
     if route.data is not None:
@@ -160,7 +128,8 @@ def test_socket_event(fresh, name, role):
     listener = _listener(app, world, sockets)
     actor = _socket(app, world, role, sockets)
     assert actor.is_connected()
-    before, version = snapshot(app), board_version(app, world)
+    refused = role not in spec.allowed
+    before, version = (snapshot(app), board_version(app, world)) if refused else (None, None)
 
     ack = actor.emit(name, spec.data(world), callback=True)
 
