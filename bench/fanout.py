@@ -21,6 +21,14 @@ openspace), in the same run:
    server CPU = utime+stime of the server process (/proc/<pid>/stat) from just before the first
    claim until every listener has every message (or the deadline), per delivered message.
 
+Scale-out: the server kind `openspace-x2` (any `openspace-x<K>`) runs K `openspace serve`
+processes on the same database with a throwaway redis-server (started on a free port, nothing
+saved) as their message queue, like a deployment behind nginx. The listeners are split across
+the K ports on the client side (listener process i connects to server i mod K, so give --procs
+at least K), and the driver claims on the first process: its clients get each change directly,
+the others' through Redis. Server CPU is then the K processes plus redis-server. `--procs`
+stays the number of listener processes; the server processes are in the kind's name.
+
 --rush: with --rush-clients (1,000) connected, --rush-drivers driver connections fire
 --rush-claims (200) claims into distinct free cells within --rush-window (10 s), open loop.
 
@@ -135,6 +143,10 @@ class Server:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def urls(self) -> list[str]:
+        return [self.url]
+
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -160,6 +172,60 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.log.close()
+
+
+def server_processes(kind: str) -> int:
+    """How many openspace processes a server kind runs: openspace-x<K> -> K, else 1."""
+    return int(kind.rsplit("-x", 1)[1]) if kind.startswith("openspace-x") else 1
+
+
+def server_kind(value: str) -> str:
+    if value in ("floor", "openspace"):
+        return value
+    if value.startswith("openspace-x") and value[len("openspace-x"):].isdigit() \
+            and server_processes(value) >= 1:
+        return value
+    raise argparse.ArgumentTypeError("floor, openspace or openspace-x<K> (K processes + Redis)")
+
+
+class ServerGroup:
+    """K openspace processes and their redis-server, measured as one server: url is the first
+    process (where the driver claims), urls all of them, cpu() the sum including Redis."""
+
+    def __init__(self, servers: list[Server], redis: Server) -> None:
+        self.servers, self.redis = servers, redis
+        self.name, self.proc, self.log_path = "openspace", servers[0].proc, servers[0].log_path
+
+    @property
+    def url(self) -> str:
+        return self.servers[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    def wait_ready(self) -> None:
+        for server in self.servers:
+            server.wait_ready()
+
+    def cpu(self) -> float:
+        return sum(server.cpu() for server in [*self.servers, self.redis])
+
+    def stop(self) -> None:
+        for server in [*self.servers, self.redis]:
+            server.stop()
+
+
+def start_redis(workdir: Path, nice: int | None, cpus: set[int] | None) -> Server:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("openspace-x<K> needs redis-server (apt-get install redis-server)")
+    port = free_port()
+    redis = Server("redis", [binary, "--port", str(port), "--bind", HOST, "--save", "",
+                             "--appendonly", "no", "--dir", str(workdir)],
+                   server_env(), port, workdir / "redis.log", nice, cpus)
+    redis.wait_ready()
+    return redis
 
 
 def server_env(instance_dir: str | None = None) -> dict:
@@ -193,6 +259,7 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
     port = free_port()
     server = None
     probe = [str(BENCH / "gc_probe.py")] if gc_log else []
+    processes = server_processes(kind)
     try:
         if kind == "floor":
             plan = floor_plan(drivers, topics)
@@ -216,9 +283,26 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
                             str(topics), "--out", str(plan_path)],
                            cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
             plan = json.loads(plan_path.read_text())
-            server = Server("openspace", [PYTHON, *probe, "-m", "openspace", "serve", "--host",
-                                          HOST, "--port", str(port)],
-                            env, port, workdir / "openspace.log", nice, cpus)
+            if processes == 1:
+                server = Server("openspace", [PYTHON, *probe, "-m", "openspace", "serve",
+                                              "--host", HOST, "--port", str(port)],
+                                env, port, workdir / "openspace.log", nice, cpus)
+            else:
+                redis = start_redis(workdir, nice, cpus)
+                env["OPENSPACE_MESSAGE_QUEUE"] = f"redis://{HOST}:{redis.port}/0"
+                env["OPENSPACE_MESSAGE_QUEUE_CHANNEL"] = f"fanout-{os.getpid()}"
+                servers = []
+                try:
+                    for k in range(processes):
+                        k_port = port if k == 0 else free_port()
+                        servers.append(Server(
+                            f"openspace-{k + 1}", [PYTHON, *probe, "-m", "openspace", "serve",
+                                                   "--host", HOST, "--port", str(k_port)],
+                            env, k_port, workdir / f"openspace-{k + 1}.log", nice, cpus))
+                except BaseException:
+                    ServerGroup(servers, redis).stop()
+                    raise
+                server = ServerGroup(servers, redis)
         server.wait_ready()
         yield server, plan
     finally:
@@ -441,16 +525,17 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
 class Listeners:
     """--procs listener processes sharing N clients; closed (and killed if need be) on exit."""
 
-    def __init__(self, url: str, n: int, procs: int, slug: str, collect_timeout: float,
+    def __init__(self, urls: list[str], n: int, procs: int, slug: str, collect_timeout: float,
                  client_kind: str = "sio", nice: int | None = None,
                  cpus: set[int] | None = None):
         ctx = mp.get_context("spawn")
         self.items = []
         sizes = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
-        for size in sizes:
+        for i, size in enumerate(sizes):
             if size == 0:
                 continue
             parent, child = ctx.Pipe()
+            url = urls[i % len(urls)]  # client-side split across the server processes
             proc = ctx.Process(target=listener_main, args=(child, url, size, slug,
                                                            collect_timeout, client_kind,
                                                            nice, cpus),
@@ -592,7 +677,8 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
         with running_server(kind, workdir, drivers, per_driver, args.nice,
                             args.server_cpus, args.gc_log,
                             args.openspace_gc_freeze) as (server, plan):
-            listeners = Listeners(server.url, n, min(args.procs, n), plan["slug"],
+            listeners = Listeners(server.urls, n, max(len(server.urls), min(args.procs, n)),
+                                  plan["slug"],
                                   args.collect_timeout, args.client, args.nice,
                                   args.client_cpus)
             ready = listeners.wait_ready()
@@ -777,8 +863,26 @@ def compare(runs: list[dict], summary: list[dict]) -> list[dict]:
     return out
 
 
+def compare_scaled(summary: list[dict]) -> list[dict]:
+    """openspace-x<K> / openspace (one process): the ratio of the medians of the same run."""
+    out = []
+    for row in summary:
+        if not row["server"].startswith("openspace-x"):
+            continue
+        single = next((r for r in summary if r["server"] == "openspace"
+                       and r["mode"] == row["mode"] and r["clients"] == row["clients"]), None)
+        if single is None:
+            continue
+        out.append({"mode": row["mode"], "clients": row["clients"], "server": row["server"],
+                    "p50": ratio(row["p50_ms"], single["p50_ms"]),
+                    "p99": ratio(row["p99_ms"], single["p99_ms"]),
+                    "cpu_per_delivery": ratio(row["cpu_us_per_delivery"],
+                                              single["cpu_us_per_delivery"])})
+    return out
+
+
 def table(runs: list[dict], summary: list[dict], ratios: list[dict]) -> str:
-    head = (f"{'mode':<7}{'N':>6} {'server':<10}{'rnd':>4}{'claims':>9}{'lost':>6}{'p50 ms':>9}"
+    head = (f"{'mode':<7}{'N':>6} {'server':<13}{'rnd':>4}{'claims':>9}{'lost':>6}{'p50 ms':>9}"
             f"{'p99 ms':>9}{'max ms':>9}{'ack p50':>9}{'srv µs/msg':>11}{'cli µs/msg':>11}"
             f"{'others':>8}")
     lines = ["Every run:", head, "-" * len(head)]
@@ -786,17 +890,17 @@ def table(runs: list[dict], summary: list[dict], ratios: list[dict]) -> str:
         lat = r["latency_ms"]
         cli = r["listener_cpu_s"] / r["delivered"] * 1e6 if r["delivered"] else 0
         lines.append(
-            f"{r['mode']:<7}{r['clients']:>6} {r['server']:<10}{r['round']:>4}"
+            f"{r['mode']:<7}{r['clients']:>6} {r['server']:<13}{r['round']:>4}"
             f"{r['claims_accepted']:>5}/{r['claims_sent']:<3}{r['lost']:>6}"
             f"{lat['p50'] or 0:>9.1f}{lat['p99'] or 0:>9.1f}{lat['max'] or 0:>9.1f}"
             f"{r['ack_ms']['p50'] or 0:>9.1f}{r['server_cpu_us_per_delivery'] or 0:>11.1f}"
             f"{cli:>11.1f}{r['others_cores']:>8.2f}")
-    head = (f"{'mode':<7}{'N':>6} {'server':<10}{'rnds':>5}{'claims ok':>11}{'lost':>6}"
+    head = (f"{'mode':<7}{'N':>6} {'server':<13}{'rnds':>5}{'claims ok':>11}{'lost':>6}"
             f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'srv µs/msg':>11}")
     lines += ["", "Medians over rounds (lost and claims summed):", head, "-" * len(head)]
     for r in summary:
         lines.append(
-            f"{r['mode']:<7}{r['clients']:>6} {r['server']:<10}{r['rounds']:>5}"
+            f"{r['mode']:<7}{r['clients']:>6} {r['server']:<13}{r['rounds']:>5}"
             f"{r['claims_accepted']:>6}/{r['claims_sent']:<4}{r['lost']:>6}"
             f"{r['p50_ms'] or 0:>9.1f}{r['p99_ms'] or 0:>9.1f}{r['max_ms'] or 0:>9.1f}"
             f"{r['cpu_us_per_delivery'] or 0:>11.1f}")
@@ -807,6 +911,13 @@ def table(runs: list[dict], summary: list[dict], ratios: list[dict]) -> str:
             paired = " ".join(f"{p['p99']:.2f}" for p in q["paired_rounds"] if p["p99"])
             lines.append(f"{q['mode']:<7}{q['clients']:>6}{q['p50'] or 0:>8.2f}"
                          f"{q['p99'] or 0:>8.2f}{q['cpu_per_delivery'] or 0:>9.2f}  {paired}")
+    scaled = compare_scaled(summary)
+    if scaled:
+        lines += ["", "scale-out / one openspace process (medians of the same run):",
+                  f"{'mode':<7}{'N':>6} {'server':<14}{'p50':>8}{'p99':>8}{'CPU/msg':>9}"]
+        for q in scaled:
+            lines.append(f"{q['mode']:<7}{q['clients']:>6} {q['server']:<14}{q['p50'] or 0:>8.2f}"
+                         f"{q['p99'] or 0:>8.2f}{q['cpu_per_delivery'] or 0:>9.2f}")
     return "\n".join(lines)
 
 
@@ -860,7 +971,9 @@ def main() -> None:
     parser.add_argument("--rush-window", type=float, default=10.0)
     parser.add_argument("--rush-drivers", type=int, default=8)
     parser.add_argument("--servers", nargs="+", default=["floor", "openspace"],
-                        choices=["floor", "openspace"])
+                        type=server_kind, metavar="KIND",
+                        help="floor, openspace, openspace-x<K> (K processes + Redis; e.g. "
+                        "openspace-x2, compared with openspace)")
     parser.add_argument("--collect-timeout", type=float, default=120,
                         help="how long listeners wait for missing messages after the last ack")
     parser.add_argument("--rounds", type=int, default=1,
@@ -917,7 +1030,8 @@ def main() -> None:
             "started": started, "machine": machine(), "loadavg_end": os.getloadavg(),
             "settings": {k: sorted(v) if isinstance(v, set) else v
                          for k, v in vars(args).items() if k != "out"},
-            "summary": summary, "ratios": compare(runs, summary), "runs": runs,
+            "summary": summary, "ratios": compare(runs, summary),
+            "scaled_ratios": compare_scaled(summary), "runs": runs,
             "discarded": discarded}, indent=2))
 
     for round_ in range(1, args.rounds + 1):
