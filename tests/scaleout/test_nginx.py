@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.live import wait_for
+from tests.live import ROOT, wait_for
 from tests.notes.conftest import Editor
 from tests.scaleout.clients import (
     Phone,
@@ -92,3 +92,10 @@ def test_through_nginx_the_claim_race_has_exactly_one_winner(nginx):
     finally:
         first_phone.close()
         second_phone.close()
+
+
+def test_docs_deploy_shows_the_files_these_tests_and_users_run():
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    for name in ("nginx.conf", "openspace@.service", "openspace-migrate.service",
+                 "openspace.env.example"):
+        assert (ROOT / "deploy" / name).read_text().rstrip("\n") in doc, name
