@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 
 import pytest
 import socketio
@@ -170,7 +171,9 @@ def test_a_cli_change_reaches_clients_through_the_message_queue(tmp_path):
         if os.environ.get("CI", "").lower() == "true":
             raise
         pytest.skip("no Redis on 127.0.0.1:6379")
-    server = LiveServer(tmp_path, OPENSPACE_MESSAGE_QUEUE=url)
+    # Pub/sub channels span Redis's database numbers: one of this test's own.
+    server = LiveServer(tmp_path, OPENSPACE_MESSAGE_QUEUE=url,
+                        OPENSPACE_MESSAGE_QUEUE_CHANNEL=f"openspace-test-{uuid.uuid4().hex}")
     server.command("db", "upgrade")
     server.command("demo")
     server.start()
