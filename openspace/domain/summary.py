@@ -98,7 +98,7 @@ class Summary:
     def action_items(self) -> list[ActionItem]:
         return [item for report in self.sessions for item in report.items]
 
-    @property
+    @cached_property
     def anchors(self) -> dict[int, str]:
         """Each session's anchor on the page, by topic id."""
         return {report.topic.id: report.anchor for report in self.sessions}
@@ -196,59 +196,101 @@ def rendered(markdown: str) -> Markup:
 @lru_cache(maxsize=CACHE_SIZE)
 def _items(markdown: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
     return tuple((item.text, tuple(item.owners), item.done)
-                 for item in parse_action_items(markdown))
+                 for item in parse_action_items(_outline(_normal(markdown)).task_source))
 
 
 def action_items(markdown: str, topic: Topic) -> list[ActionItem]:
-    """actions.parse_action_items, remembered per text."""
+    """actions.parse_action_items of the note, remembered per text, and given only the note's
+    top-level lists and quotes that hold a task box: CommonMark's top-level blocks are read
+    independently (reference definitions change only inline links, and item texts are source
+    text), so the items are the same, for a fraction of the parsing."""
     return [ActionItem(text=text, owners=list(owners), done=done, topic=topic)
             for text, owners, done in _items(markdown)]
 
 
+def forget_cached() -> None:
+    """Empty the per-text caches (benchmarks measure the cold path with this)."""
+    for cached in (rendered, _items, _outline, _nest_headings):
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _block_parser() -> MarkdownIt:
-    """The renderer's block grammar (CommonMark + tables) without inline parsing: where the
-    headings are is all nest_headings needs, at half the cost of a full parse."""
+    """CommonMark's block grammar (+ tables) without inline parsing, as actions.py reads notes:
+    where the headings and lists are is all that is needed here, at half a full parse's cost."""
     return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+
+
+def _normal(markdown: str) -> str:
+    """Line ends as the Markdown parser counts them (its token maps are line numbers)."""
+    return markdown.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a normalized text with their "\n" (str.splitlines also splits at other
+    characters, such as U+2028, that Markdown does not count as line ends)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+@dataclass(frozen=True)
+class _Outline:
+    # (first line, end line, level, markup, text, is the first block) of top-level headings
+    headings: tuple[tuple[int, int, int, str, str, bool], ...]
+    task_source: str  # the top-level lists and quotes with a task box, blank-line separated
+
+
+_TASK_BOX = re.compile(r"\[[ xX]\]")
+_CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _outline(markdown: str) -> _Outline:
+    """One block-level parse of a (normalized) note: its top-level headings and task-holding
+    blocks."""
+    lines = _lines(markdown)
+    headings = []
+    blocks = []
+    first = True
+    tokens = _block_parser().parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.map is None or token.type.endswith("_close"):
+            continue
+        start, end = token.map
+        if token.type == "heading_open":
+            headings.append((start, end, int(token.tag[1]), token.markup,
+                             tokens[i + 1].content.strip(), first))
+        elif token.type in _CONTAINERS:
+            block = "".join(lines[start:end])
+            if _TASK_BOX.search(block):
+                blocks.append(block.rstrip("\n"))
+        first = False
+    return _Outline(headings=tuple(headings), task_source="\n\n".join(blocks) + "\n")
 
 
 def nest_headings(markdown: str, title: str = "", shift: int = HEADING_SHIFT) -> str:
     """The note with its top-level headings `shift` levels deeper (at most level 6), setext
     headings turned into ATX ones, and a first heading that repeats the session's title (the
     report template starts with one) dropped. Code blocks and everything else stay as written:
-    headings are found by a Markdown parser (the renderer's block grammar), not a regex."""
-    return _nest_headings(markdown, title, shift)
+    headings are found by a Markdown parser, not a regular expression."""
+    return _nest_headings(_normal(markdown), title, shift)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _nest_headings(markdown: str, title: str, shift: int) -> str:
-    lines = markdown.splitlines(keepends=True)
-    tokens = _block_parser().parse(markdown)
-    edits: list[tuple[int, int, list[str]]] = []  # (first line, end line, replacement)
-    first_block = True
-    for i, token in enumerate(tokens):
-        if token.level != 0 or token.map is None or token.type.endswith("_close"):
-            continue
-        if token.type == "heading_open":
-            start, end = token.map
-            text = tokens[i + 1].content.strip()
-            if first_block and token.tag == "h1" and text == title.strip():
-                edits.append((start, end, []))
-            else:
-                level = min(int(token.tag[1]) + shift, 6)
-                if token.markup.startswith("#"):
-                    line = lines[start]
-                    stripped = line.lstrip(" ")
-                    indent = line[: len(line) - len(stripped)]
-                    rest = stripped.lstrip("#")
-                    edits.append((start, start + 1, [indent + "#" * level + rest]))
-                else:  # setext: "Title\n====="
-                    newline = "\n" if lines[end - 1].endswith("\n") else ""
-                    edits.append((start, end, ["#" * level + " " + " ".join(text.split())
-                                               + newline]))
-        first_block = False
-    for start, end, replacement in reversed(edits):
-        lines[start:end] = replacement
+    lines = _lines(markdown)
+    for start, end, level, markup, text, first in reversed(_outline(markdown).headings):
+        if first and level == 1 and text == title.strip():
+            lines[start:end] = []
+        elif markup.startswith("#"):
+            line = lines[start]
+            stripped = line.lstrip(" ")
+            indent = line[: len(line) - len(stripped)]
+            lines[start:start + 1] = [indent + "#" * min(level + shift, 6) + stripped.lstrip("#")]
+        else:  # setext: "Title\n====="
+            newline = "\n" if lines[end - 1].endswith("\n") else ""
+            lines[start:end] = ["#" * min(level + shift, 6) + " " + " ".join(text.split())
+                                + newline]
     return "".join(lines).strip("\n") + "\n" if any(s.strip() for s in lines) else ""
 
 

@@ -7,6 +7,7 @@ import json
 import zipfile
 
 import jsonschema
+import pytest
 from markdown_it import MarkdownIt
 
 from openspace.domain import backup
@@ -153,3 +154,25 @@ def test_actions_csv_is_formula_injection_safe(app, client, finished):
                    "- [ ] =HYPERLINK(\"http://evil\") @pat\n- [ ] +1 and -1 @pat\n")
     text = _get(client, finished, "actions.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text and "'+1 and -1" in text
+
+
+TRICKY_NOTES = [
+    "# T\n\n## Action items\n- [ ] Draft @pat\n- [x] Done @olga\n",
+    "```\n- [ ] not a task @x\n```\n\n- [ ] a task @y\n",
+    "> - [ ] quoted task @q\n>   more\n\n1. [x] ordered @o\n2. [ ] second\n",
+    "- parent\n  - [ ] nested @n\n\n    - [x] deep @d\n",
+    "<div>\n- [ ] in html @h\n</div>\n\n- [ ] after html @a\n",
+    "Para [ ] with a box\n- [ ] interrupting list @i\nlazy line\n",
+    "- [ ] see [the doc][ref] @r\n\n[ref]: https://example.org\n",
+    "    - [ ] indented code @c\n\n* [X] star @s\r\n+ [ ] plus\u2028still @p\n",
+    "Title\n=====\n\n- [ ] under setext @u\n\n~~~\n- [ ] fenced\n~~~\n- [ ] … @owner\n",
+]
+
+
+@pytest.mark.parametrize("note", TRICKY_NOTES)
+def test_summary_reads_the_same_action_items_as_the_actions_page(note):
+    from openspace.domain.actions import parse_action_items
+    from openspace.domain.summary import action_items
+
+    expected = [(i.text, i.owners, i.done) for i in parse_action_items(note)]
+    assert [(i.text, i.owners, i.done) for i in action_items(note, None)] == expected
