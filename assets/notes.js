@@ -13,6 +13,8 @@
 //   what the server lacks. Then local edits go out merged, at most SEND_EVERY, one batch in flight:
 //   note:update {topic_id, update} -> ack {ok} once the server has committed it ("Saved").
 //   The server relays others' note:update and note:awareness {topic_id, update} to us.
+//   It refuses an update larger than MAX_UPDATE: a bigger one (a long paste, a lot typed offline)
+//   goes out cut into several (note-updates.js), and batches are merged only up to that size.
 // Updates are binary: we send Uint8Array, socket.io-client hands received binary over as ArrayBuffer.
 import { io } from "socket.io-client";
 import * as Y from "yjs";
@@ -29,6 +31,7 @@ import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { deleteMarkupBackward, insertNewlineContinueMarkup,
   markdownLanguage } from "@codemirror/lang-markdown";
 import { tags } from "@lezer/highlight";
+import { splitUpdate } from "./note-updates.js";
 
 const SEND_EVERY = 100; // ms between batches of keystrokes: at most ten messages a second
 const ACK_TIMEOUT = 15000; // a batch not acknowledged by then is sent again (updates are idempotent)
@@ -36,6 +39,8 @@ const RETRY_AFTER = 3000; // after a refusal the server may lift (rate limit)
 const MAX_RESYNCS = 3; // a copy the server keeps refusing as out of sync is shown as an error
 const IDB_WAIT = 1500; // join without the local copy rather than hang if IndexedDB never answers
 const REMOTE = "remote"; // transaction origin of what came from the server
+const MAX_UPDATE = 64 * 1024; // the server's limit on one note:update (domain/notes.py)
+const BATCH_BYTES = MAX_UPDATE - 1024; // what we send at most in one message
 // Caret and name-tag colours: dark enough for white text on them, told apart by the user's id.
 const COLOURS = ["#1f5fbf", "#1d7a46", "#a3470b", "#8e24aa", "#b3261e", "#00796b", "#6d4c41",
   "#c2185b"];
@@ -160,6 +165,7 @@ function start() {
   let lastSent = 0;
   let flushTimer = null;
   let refused = null; // the server's last refusal, shown until something gets through
+  let tooBig = null; // said once the server refused an update as too large: it stays unsaved
   let lost = false; // the connection failed or dropped (as opposed to: not made yet)
   let resyncs = 0; // resyncs since the server last accepted an update: a bound, not a loop
 
@@ -167,8 +173,8 @@ function start() {
     if (!joined) {
       const offline = lost || navigator.onLine === false;
       setStatus(!offline ? "connecting" : editable ? "offline" : "readoffline");
-    } else if (refused) {
-      setStatus("error", refused);
+    } else if (refused || tooBig) {
+      setStatus("error", refused || tooBig);
     } else if (!editable) {
       setStatus("live");
     } else {
@@ -183,9 +189,26 @@ function start() {
 
   function flush() {
     if (!joined || inflight || !outbox.length) { showState(); return; }
-    const update = outbox.length === 1 ? outbox[0] : Y.mergeUpdates(outbox);
-    outbox = [];
-    send(update);
+    // As many updates as fit in one message the server accepts; one too large on its own is
+    // sent in pieces, in order.
+    outbox = outbox.flatMap((update) => splitUpdate(update, BATCH_BYTES));
+    let count = 1;
+    let size = outbox[0].length;
+    while (count < outbox.length && size + outbox[count].length <= BATCH_BYTES) {
+      size += outbox[count].length;
+      count += 1;
+    }
+    const batch = outbox.splice(0, count);
+    send(batch.length === 1 ? batch[0] : Y.mergeUpdates(batch));
+  }
+
+  // The server refused an update as too large (should not happen: we cut them to size). Sending
+  // it again cannot work, so it is dropped from the queue, not retried, and the message stays:
+  // the change is on this device only. (Later edits build on it, so the server will refuse them
+  // as out of sync, a bounded number of times: MAX_RESYNCS.)
+  function tooLarge(ack) {
+    tooBig = `${ack.error.message} It is kept on this device but could not be saved.`;
+    showState();
   }
 
   function send(update) {
@@ -197,6 +220,10 @@ function start() {
       if (mine !== epoch) return; // reconnected since: the state-vector sync took this over
       inflight = null;
       if (err || !ack || !ack.ok) {
+        if (ack && ack.error && ack.error.fields && ack.error.fields.update === "is too large") {
+          tooLarge(ack);
+          return;
+        }
         outbox.unshift(update); // keep it until the server has it
         if (ack && ack.error && ack.error.code === "out_of_sync" && resyncs < MAX_RESYNCS) {
           resync();
@@ -287,7 +314,12 @@ function start() {
           // no server state vector to diff against, the whole state (the server ignores dupes).
           const missing = ack.state_vector ? Y.encodeStateAsUpdate(doc, bytes(ack.state_vector))
             : Y.encodeStateAsUpdate(doc);
-          if (!isEmpty(missing)) send(missing);
+          if (missing.length > BATCH_BYTES) {
+            outbox = splitUpdate(missing, BATCH_BYTES);
+            flush();
+          } else if (!isEmpty(missing)) {
+            send(missing);
+          }
           awareness.setLocalStateField("joined", Date.now()); // sent as our hello
         }
         // (Readers send no awareness: the server relays only members'. They see the writers as
