@@ -37,9 +37,10 @@ LIMITS = {
     "join": Limit(rate=2, burst=20),
     # Note edits and carets: a typist's client sends ~10 batched updates a second, plus awareness.
     "note": Limit(rate=30, burst=120),
-    # Password attempts per account (login page, API tokens, password change): 10 at once,
-    # then one every 30 s, so guessing a password is hopeless while a typo costs nothing.
-    "login": Limit(rate=1 / 30, burst=10),
+    # Password checks per account (login page, API tokens, password change), right or wrong:
+    # 20 at once, then 10 a minute. Scripts that fetch a token per run and people who mistype
+    # never notice; guessing gets at most ~14,000 tries a day at one account.
+    "login": Limit(rate=1 / 6, burst=20),
 }
 
 
