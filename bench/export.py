@@ -62,8 +62,9 @@ def report(n: int, title: str, convener: str, rng: random.Random) -> str:
 
 
 def photo(rng: random.Random) -> io.BytesIO:
-    """A phone-sized JPEG (2400x1800) with some structure, like a flipchart photo."""
-    from PIL import Image, ImageDraw
+    """A phone-sized JPEG (2400x1800) with some structure and sensor-like noise, so that it
+    weighs what a flipchart photo does once stored (~350 KB at 2000x1500)."""
+    from PIL import Image, ImageDraw, ImageFilter
 
     image = Image.new("RGB", (2400, 1800), (245, 244, 238))
     draw = ImageDraw.Draw(image)
@@ -71,6 +72,8 @@ def photo(rng: random.Random) -> io.BytesIO:
         x, y = rng.randrange(2300), rng.randrange(1700)
         colour = tuple(rng.randrange(256) for _ in range(3))
         draw.rectangle((x, y, x + rng.randrange(20, 300), y + rng.randrange(5, 60)), fill=colour)
+    noise = Image.effect_noise(image.size, 30).convert("RGB")
+    image = Image.blend(image, noise, 0.25).filter(ImageFilter.GaussianBlur(0.6))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     out.seek(0)
