@@ -46,10 +46,14 @@ TEMPLATE_ACTION_EXAMPLE = "- [ ] … @owner"
 
 
 def report_template(topic: Topic) -> str:
-    """The OST session report a new note starts from, with the convener filled in."""
+    """The OST session report a new note starts from, with the convener filled in. The title
+    and the name are escaped: they are text, which must not turn into links or HTML in the
+    note's Markdown (and from there into the exported .md files)."""
+    from .summary import md_escape  # summary imports this module (through actions)
+
     return (
-        f"# {topic.title}\n\n"
-        f"## Convener\n{topic.convener.name}\n\n"
+        f"# {md_escape(topic.title)}\n\n"
+        f"## Convener\n{md_escape(topic.convener.name)}\n\n"
         "## Participants\n\n"
         "## Key points\n\n"
         "## Recommendations\n\n"
