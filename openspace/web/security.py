@@ -1,7 +1,8 @@
 """Security headers on every response, in one place.
 
-The Content-Security-Policy allows scripts and styles only from our own origin (no inline
-script, no eval), so text that slipped through escaping still cannot run; images also from
+The Content-Security-Policy allows scripts only from our own origin (no inline script, no
+eval), so text that slipped through escaping still cannot run; styles also inline (the notes
+editor needs them); images also from
 data: URLs (the join QR code) and blob: (photo previews); connections to our own origin over
 HTTP and WebSocket (Socket.IO). Nothing may frame our pages, and no plugin may load.
 """
@@ -19,7 +20,9 @@ _SANE_HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,
 BASE_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
-    "style-src": "'self'",
+    # The notes editor (CodeMirror) writes its theme as <style> elements and style attributes
+    # at run time; styles cannot run code, and user text is escaped anyway.
+    "style-src": "'self' 'unsafe-inline'",
     "img-src": "'self' data: blob:",
     "font-src": "'self'",
     "object-src": "'none'",

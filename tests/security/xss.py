@@ -8,10 +8,10 @@ import io
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from openspace.domain import accounts, announcements, board, events, photos
+from openspace.domain import accounts, announcements, board, events, notes, photos
 from openspace.domain.errors import ValidationFailed
 from openspace.extensions import db
-from openspace.models import Note, Room, Slot, SlotKind
+from openspace.models import Room, Slot, SlotKind
 
 # One line each: titles, names, labels, captions, announcements.
 LINE = [
@@ -104,14 +104,26 @@ def hostile_event(*, name_prefix: str = "Hostile", slug: str = "hostile",
         if i < len(rooms) * len(slots):
             board.place_topic(topic=topic, user=user, room_id=rooms[cell % len(rooms)],
                               slot_id=slots[cell // len(rooms)])
-            db.session.add(Note(topic_id=topic.id, markdown=note, has_content=True))
-            db.session.commit()
+            write_note(topic, user, note)
             _keep(photos.add_photo, topic=topic, user=user, upload=io.BytesIO(_jpeg()),
                   caption=payload[:200])
         announcements.post_announcement(event=event, user=organizer, text=payload[:200])
     events.update_event(event=event, user=organizer, data={"summary_published": True})
     return {"slug": event.slug, "event_id": event.id, "topics": conveners,
             "organizer": organizer.email}
+
+
+def write_note(topic, user, markdown: str) -> None:
+    """Type Markdown at the end of a topic's note through the CRDT, as an editor would."""
+    from pycrdt import Doc, Text
+
+    current, _ = notes.join_note(topic=topic, user=user)
+    doc = Doc()
+    text = doc.get(notes.ROOT, type=Text)
+    doc.apply_update(current)
+    before = doc.get_state()
+    text.insert(len(text), "\n" + markdown)
+    notes.apply_update(topic=topic, user=user, update=doc.get_update(before))
 
 
 def _jpeg() -> bytes:
