@@ -118,6 +118,8 @@ def register_errorhandlers(app: Flask) -> None:
         if not tx.unreachable(error):
             raise error
         _forget_connection()
+        # The error page must not load the logged-in user (that needs the database too).
+        g._login_user = login_manager.anonymous_user()
         return domain_error(Unavailable())
 
     @socketio.on_error_default

@@ -6,10 +6,12 @@ nothing here asserts how fast anything happens, only that it converges."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
-from tests.live import wait_for
+from tests.live import DEMO_PASSWORD, wait_for
 from tests.notes.conftest import Editor
 from tests.scaleout.clients import (
     SLUG,
@@ -66,6 +68,16 @@ def _delivered_as_a_change(on: Phone, phone: Phone, url: str, title: str) -> boo
     except AssertionError:
         return False
     return True
+
+
+def _logged_in(url: str, email: str) -> requests.Session:
+    browser = requests.Session()
+    form = browser.get(f"{url}/login", timeout=10).text
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    response = browser.post(f"{url}/login", timeout=10, data={
+        "email": email, "password": DEMO_PASSWORD, "csrf_token": csrf})
+    assert response.status_code == 200 and browser.cookies.get("session"), response.text
+    return browser
 
 
 def test_after_redis_restarts_clients_converge_and_nothing_acknowledged_is_lost(
@@ -130,6 +142,8 @@ def test_a_postgresql_restart_answers_503_then_recovers_without_restarting_the_a
         join_note(roel, topic_id, editor)
         assert type_into(roel, topic_id, editor, "\nKept through the crash.") == {"ok": True}
 
+        browser = _logged_in(a.url, "roel@example.org")
+
         cluster.stop("immediate")  # a crash: only what was committed survives
 
         for server in servers:
@@ -141,6 +155,8 @@ def test_a_postgresql_restart_answers_503_then_recovers_without_restarting_the_a
             assert response.status_code == 503, response.text
             assert response.json()["error"]["code"] == "unavailable"
             assert requests.get(f"{server.url}/e/{SLUG}", timeout=10).status_code == 503
+        page = browser.get(f"{a.url}/e/{SLUG}", timeout=10)  # a logged-in page: the same
+        assert page.status_code == 503 and "try again" in page.text, page.text
         ack = roel.call("board:propose", {"slug": SLUG, "topic": {"title": "Refused"}})
         assert ack["ok"] is False and ack["error"]["code"] == "unavailable", ack
         ack = type_into(roel, topic_id, editor, "\nTyped while the database was down.")
