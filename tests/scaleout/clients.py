@@ -119,10 +119,13 @@ def type_into(phone: Phone, topic_id: int, editor: Editor, words: str) -> dict:
     return phone.call("note:update", {"topic_id": topic_id, "update": editor.take()})
 
 
-def start_servers(tmp_path, count: int, **env: str) -> list[LiveServer]:
-    """`count` openspace serve processes on one database and message queue; the first one
-    migrates the empty database and creates the demo event."""
-    servers = [LiveServer(tmp_path / f"p{n}", **env) for n in range(count)]
+def start_servers(tmp_path, count: int, *, each: list[dict] | None = None,
+                  **env: str) -> list[LiveServer]:
+    """`count` openspace serve processes on one database and message queue (`each`: more
+    settings per process); the first one migrates the empty database and creates the demo
+    event."""
+    each = each or [{}] * count
+    servers = [LiveServer(tmp_path / f"p{n}", **env, **each[n]) for n in range(count)]
     servers[0].command("db", "upgrade")
     servers[0].command("demo")
     started = []

@@ -113,3 +113,4 @@ def test_both_processes_spend_from_one_rate_limit_bucket_in_redis(pair, channel)
     keys = {key.decode() for key in
             redis.Redis.from_url(SHARED_REDIS).scan_iter(match=f"{channel}:ratelimit:*")}
     assert any(key.startswith(f"{channel}:ratelimit:board:user:") for key in keys), keys
+
