@@ -69,7 +69,8 @@ _event_settings = {
                    "description": "public: listed; unlisted: anyone with the link; "
                                   "private: members only (404 for everyone else)."},
     "theme": string(v.THEME_MAX, description="The calling question; may span lines."),
-    "hashtag": string(v.HASHTAG_MAX, pattern=v.HASHTAG_RE.pattern),
+    "hashtag": string(v.HASHTAG_MAX, pattern=f"^$|{v.HASHTAG_RE.pattern}",
+                      description="Empty: no hashtag."),
     "venue": string(v.VENUE_MAX),
 }
 
@@ -295,10 +296,10 @@ def _operation(path: str, method: str, op_id: str, summary: str, body: str | Non
     statuses = set(errors)
     if body:
         statuses |= {400, 413}
-    if auth == "user":
-        statuses.add(401)
-        if method in UNSAFE:
-            statuses |= {400, 429}  # csrf_failed for cookie clients; per-user limits
+    statuses.add(401)  # also on public operations: a wrong Bearer token is never ignored
+    if method in UNSAFE:
+        # csrf_failed for cookie clients; per-user limits (and the per-account login limit)
+        statuses |= {400, 429}
     status, schema = ok
     success: dict = {"description": "OK" if status < 300 else "Created"}
     if status == 204:
