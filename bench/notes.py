@@ -62,6 +62,7 @@ from fanout import (  # noqa: E402
     median,
     ms,
     percentile,
+    profiling,
     raise_nofile,
     ratio,
     running_server,
@@ -568,11 +569,13 @@ def measure(kind: str, args, round_: int) -> dict:
             start = time.monotonic() + 0.5
             clients.send(("type", {"start": start, "duration": args.duration}))
             time.sleep(max(0.0, start - time.monotonic()))
-            cpu0, sys0, wall0 = server.cpu(), system_cpu(), time.monotonic()
-            load0 = os.getloadavg()[0]
-            parent0 = time.process_time()
-            typed = clients.all("typed", args.duration + 300, roles=("editors",))
-            cpu1, sys1, wall1 = server.cpu(), system_cpu(), time.monotonic()
+            profile = Path(args.profile) / f"notes-{kind}-r{round_}.txt" if args.profile else None
+            with profiling(server.proc.pid, profile):
+                cpu0, sys0, wall0 = server.cpu(), system_cpu(), time.monotonic()
+                load0 = os.getloadavg()[0]
+                parent0 = time.process_time()
+                typed = clients.all("typed", args.duration + 300, roles=("editors",))
+                cpu1, sys1, wall1 = server.cpu(), system_cpu(), time.monotonic()
             parent_cpu = time.process_time() - parent0
             expected: dict[str, list[int]] = {}
             for report in typed:
@@ -753,6 +756,9 @@ def main() -> None:
                         help="niceness for our processes, e.g. -10 (needs root)")
     parser.add_argument("--pin", action="store_true",
                         help="pin the server to CPU 0 and the clients to the others")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="record the server with py-spy (raw stacks) into DIR during the "
+                        "typing; sampling costs the server CPU, so do not quote those figures")
     parser.add_argument("--out", help="JSON file (default bench/results/notes-<time>.json)")
     args = parser.parse_args()
     if args.editors > 64:

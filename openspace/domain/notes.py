@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..extensions import db
 from ..models import Note, NoteUpdate, Topic, User, utcnow
 from . import crdt
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, DomainError, ValidationFailed
 from .permissions import require_member, require_view
 from .signals import note_awareness, note_updated
 from .tx import writing
@@ -217,11 +218,16 @@ def _binary(value: Any, name: str, max_len: int) -> bytes:
     return value
 
 
-def _integrate(doc: Doc, update: bytes) -> None:
-    """Apply a client's update to the note's Doc, refusing malformed or out-of-order ones."""
+def _integrate(doc: Doc, updates: list[bytes]) -> None:
+    """Apply clients' updates to the note's Doc, refusing malformed or out-of-order ones.
+
+    Updates applied together may come in any order among themselves (Yjs holds one back until
+    what it builds on is there): only what is still lacking after all of them is refused."""
     try:
-        doc.apply_update(update)
-        missing = crdt.lacks_dependencies(update, doc.get_state())
+        for update in updates:
+            doc.apply_update(update)
+        state = doc.get_state()
+        missing = any(crdt.lacks_dependencies(update, state) for update in updates)
     except BaseException as error:  # pyo3 panics derive from BaseException
         if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
             raise
@@ -281,11 +287,32 @@ def _busy_is_transient() -> Iterator[None]:
         raise Conflict("The server is busy; try again in a moment.", code="busy") from None
 
 
+@dataclass
+class _Write:
+    """One update waiting to be written, by whichever of the note's writers gets there first."""
+
+    data: bytes
+    user_id: int
+    seq: int = 0
+    error: BaseException | None = None
+    done: bool = False
+
+
+# Group commit: updates of one note that arrive while another is being written are written
+# together, in one transaction and one commit (one fsync) for all, each still acknowledged only
+# after that commit. Guarded by _waiting_lock; a batch is taken under the note's lock.
+_waiting: dict[int, list[_Write]] = {}
+_waiting_lock = threading.Lock()
+
+
 def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> int:
     """Any member of the topic's event may write its note, also on a locked board (notes are
-    written during the sessions). The update is appended and the text refreshed in one
+    written during the sessions). The update is appended and the text refreshed in a
     transaction; after the commit it is relayed (note_updated) to the note's other readers.
     Returns the update's id (0 for an empty update, which changes nothing and is not stored).
+
+    Updates to one note that arrive together share a transaction (see _Write); one that is
+    refused never takes the others down with it.
 
     `origin` is opaque here: the relay skips it (sockets pass the sender's sid)."""
     data = _binary(update, "update", MAX_UPDATE)
@@ -295,21 +322,65 @@ def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = 
     topic_id, user_id = topic.id, user.id
     if data == crdt.EMPTY_UPDATE:
         return 0
-    with _note_lock(topic_id), _busy_is_transient():
-        for attempt in (1, 2):
-            try:
-                seq, loaded = _append(topic, topic_id, user_id, data)
-                break
-            except IntegrityError:  # a concurrent first writer created the note: retry once
-                if attempt == 2:
-                    raise
+    write = _Write(data=data, user_id=user_id)
+    with _waiting_lock:
+        _waiting.setdefault(topic_id, []).append(write)
+    # Let the handlers of updates already received run up to here, so they join this batch
+    # (a green switch under eventlet/gevent; a thread switch otherwise). The read transaction
+    # ends first (writing() would end it anyway), so waiting holds no pooled connection.
+    db.session.rollback()
+    time.sleep(0)
+    with _note_lock(topic_id):
+        if not write.done:  # nobody took it yet: write everything waiting, ours included
+            with _waiting_lock:
+                batch = _waiting.pop(topic_id, [])
+            _write_batch(topic, topic_id, batch)
+    if write.error is not None:
+        raise write.error
     note_updated.send(topic_id, update=data, origin=origin)
-    if loaded.tail > COMPACT_AFTER:
+    loaded = _cached(topic_id)
+    if loaded is not None and loaded.tail > COMPACT_AFTER:
         compact_note(topic=topic, min_updates=COMPACT_AFTER)
-    return seq
+    return write.seq
 
 
-def _append(topic: Topic, topic_id: int, user_id: int, data: bytes) -> tuple[int, _Loaded]:
+def _write_batch(topic: Topic, topic_id: int, batch: list[_Write]) -> None:
+    """Write the batch in one transaction; if any update in it is refused (or the note was
+    created concurrently), write them one by one, so each gets its own answer."""
+    try:
+        if len(batch) > 1:
+            try:
+                with _busy_is_transient():
+                    seqs = _append(topic, topic_id, batch)
+            except (DomainError, IntegrityError):
+                pass  # rolled back as a whole: one at a time below
+            else:
+                for write, seq in zip(batch, seqs, strict=True):
+                    write.seq = seq
+                return
+        for write in batch:
+            try:
+                with _busy_is_transient():
+                    try:
+                        write.seq = _append(topic, topic_id, [write])[0]
+                    except IntegrityError:  # a concurrent first writer created the note
+                        write.seq = _append(topic, topic_id, [write])[0]
+            except BaseException as error:
+                write.error = error
+                if not isinstance(error, Exception):
+                    raise
+    except BaseException as error:  # the batch failed as a whole (not a refusal): all of it
+        for write in batch:
+            if write.error is None and not write.seq:
+                write.error = error
+        raise
+    finally:
+        for write in batch:
+            write.done = True
+
+
+def _append(topic: Topic, topic_id: int, batch: list[_Write]) -> list[int]:
+    """Append the updates of `batch` in one transaction and refresh the text; their ids."""
     template = functools.partial(report_template, topic)
     try:
         with writing():
@@ -317,20 +388,21 @@ def _append(topic: Topic, topic_id: int, user_id: int, data: bytes) -> tuple[int
             if loaded is None:
                 _create(topic)
                 loaded = _catch_up(topic_id, template, lock=True)
-            _integrate(loaded.doc, data)
+            _integrate(loaded.doc, [write.data for write in batch])
             conn = db.session.connection()
-            seq = conn.execute(_APPEND, {"topic_id": topic_id, "data": data,
-                                         "author_id": user_id}).scalar_one()
+            seqs = [conn.execute(_APPEND, {"topic_id": topic_id, "data": write.data,
+                                           "author_id": write.user_id}).scalar_one()
+                    for write in batch]
             markdown = str(loaded.text)
             conn.execute(_REFRESH, {"b_topic_id": topic_id, "b_markdown": markdown,
                                     "b_has_content": has_content(markdown, loaded.template),
                                     "b_updated_at": utcnow()})
     except BaseException:
-        _forget(topic_id)  # its Doc may hold the update the rollback took back
+        _forget(topic_id)  # its Doc may hold updates the rollback took back
         raise
-    loaded.seq = seq
-    loaded.tail += 1
-    return seq, loaded
+    loaded.seq = seqs[-1]
+    loaded.tail += len(batch)
+    return seqs
 
 
 def compact_note(*, topic: Topic, min_updates: int = 0) -> int:

@@ -14,6 +14,7 @@ from openspace.domain.errors import DomainError
 from openspace.domain.signals import note_awareness, note_updated
 from openspace.extensions import db
 from openspace.models import Event, Note, NoteUpdate, Topic, User
+from tests.live import wait_for
 from tests.notes.conftest import Editor, fresh_text, stored
 
 
@@ -449,6 +450,57 @@ def test_writers_in_several_threads_lose_nothing(app, world):
     merged = Doc()
     for editor in editors:
         merged.apply_update(editor.doc.get_update())
+    with app.app_context():
+        notes._forget(world.topic_id)
+        assert _server_text(world.topic_id) == str(merged.get("markdown", type=Text))
+        assert notes.current_markdown(_topic(world.topic_id)) == str(
+            merged.get("markdown", type=Text))
+
+
+def test_updates_arriving_together_share_a_commit_and_a_refused_one_spoils_none(app, world):
+    """Group commit: updates waiting while the note is being written are written together by
+    whoever gets the note next. Here they all wait (the test holds the note), and one of them
+    builds on a change the server never saw: it alone is refused."""
+    with app.app_context():
+        base = notes.join_note(topic=_topic(world.topic_id), user=None)[0]
+    editors = [Editor(f"writer{i}") for i in range(4)]
+    updates = []
+    for i, editor in enumerate(editors):
+        editor.apply(base)
+        editor.text.insert(0, f"Line {i}\n")
+        updates.append(editor.take())
+    stray = Editor("stray")
+    stray.apply(base)
+    stray.text.insert(0, "never sent\n")
+    stray.take()
+    stray.text.insert(0, "builds on it\n")
+    updates.append(stray.take())
+    results: dict[int, object] = {}
+
+    def write(index: int) -> None:
+        with app.app_context():
+            try:
+                results[index] = notes.apply_update(topic=_topic(world.topic_id),
+                                                    user=_user(world.bob), update=updates[index])
+            except DomainError as error:
+                results[index] = error.code
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(len(updates))]
+    with notes._note_lock(world.topic_id):
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: len(notes._waiting.get(world.topic_id, ())) == len(updates))
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results[len(updates) - 1] == "out_of_sync"
+    seqs = [results[i] for i in range(len(editors))]
+    assert all(isinstance(seq, int) and seq > 0 for seq in seqs)
+    assert len(set(seqs)) == len(seqs)
+    merged = Doc()
+    merged.apply_update(base)
+    for update in updates[:-1]:
+        merged.apply_update(update)
     with app.app_context():
         notes._forget(world.topic_id)
         assert _server_text(world.topic_id) == str(merged.get("markdown", type=Text))
