@@ -18,6 +18,7 @@ import base64
 import binascii
 import io
 import json
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -186,9 +187,34 @@ def export_event(event: Event, *, private: bool = False,
     }
 
 
+_BLOBS = ("data", "thumbnail")
+
+
 def dumps(data: dict) -> str:
-    """The export as text: stable key order, UTF-8 as is, one trailing newline."""
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    """The export as text: stable key order, UTF-8 as is, one trailing newline.
+
+    The same text json.dumps gives, faster: photos' base64 (most of a big export's bytes)
+    holds no character JSON escapes, so it is spliced in instead of being scanned."""
+    token = secrets.token_hex(16)  # a placeholder no user text can contain by chance
+    blobs: list[str] = []
+
+    def stash(photo: dict) -> dict:
+        out = dict(photo)
+        for key in _BLOBS:
+            if isinstance(out.get(key), str):
+                out[key] = f"{token}{len(blobs)}"
+                blobs.append(photo[key])
+        return out
+
+    light = {**data, "topics": [{**t, "photos": [stash(p) for p in t.get("photos", [])]}
+                                for t in data.get("topics", [])]} if "topics" in data else data
+    parts = json.dumps(light, ensure_ascii=False, indent=1).split('"' + token)
+    out = [parts[0]]
+    for part in parts[1:]:
+        number, rest = part.split('"', 1)
+        out += ['"', blobs[int(number)], '"', rest]
+    out.append("\n")
+    return "".join(out)
 
 
 # Import ----------------------------------------------------------------------------------------

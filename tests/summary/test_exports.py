@@ -176,3 +176,11 @@ def test_summary_reads_the_same_action_items_as_the_actions_page(note):
 
     expected = [(i.text, i.owners, i.done) for i in parse_action_items(note)]
     assert [(i.text, i.owners, i.done) for i in action_items(note, None)] == expected
+
+
+def test_dumps_is_json_dumps(client, finished):
+    data = _get(client, finished, "summary.json").get_json()
+    assert backup.dumps(data) == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    tricky = {"topics": [{"title": "\"quoted\" \u2028 ünïcode", "photos": [
+        {"caption": "a\"b", "data": "QUJD", "thumbnail": "REVG"}, {"url": "x"}]}], "x": [1]}
+    assert backup.dumps(tricky) == json.dumps(tricky, ensure_ascii=False, indent=1) + "\n"
