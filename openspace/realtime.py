@@ -6,11 +6,15 @@ leave clients behind without their knowing, since they notice a gap only when th
 arrives. So each process also watches the versions it has delivered to its own clients against
 the database, and where the database is ahead for longer than a message takes, it tells them
 (`board:changed` with kind "resync" and the current version): they refetch the board.
+
+Presence ("N people online") is counted per process, where the sockets are; with several
+processes each keeps its counts in Redis too, so every announcement carries the total.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import socketio as python_socketio
 import sqlalchemy as sa
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 
 EVENT_ROOM = "event:"
 RESYNC_EVERY = 2.0  # seconds between two looks at the database; a lag is acted on at the second
+PRESENCE_STALE = 5 * RESYNC_EVERY  # a process's count not refreshed for this long is gone
 
 
 def event_room(event_id: int) -> str:
@@ -32,6 +37,14 @@ def event_room(event_id: int) -> str:
 
 def note_room(topic_id: int) -> str:
     return f"note:{topic_id}"
+
+
+def presence_total(event_id: int, local: int) -> int:
+    """Sockets joined to the event on every server process, given this process's count."""
+    manager = getattr(socketio.server, "manager", None)
+    if isinstance(manager, RedisQueue):
+        return manager.presence_total(event_id, local)
+    return local
 
 
 @board_changed.connect
@@ -68,6 +81,7 @@ class RedisQueue(python_socketio.RedisManager):
         self.app = app
         self.delivered: dict[int, int] = {}  # event id -> highest version delivered here
         self.behind: dict[int, int] = {}  # event id -> a database version not yet delivered
+        self._counts = None  # a Redis client for presence counts, made on first use
 
     def initialize(self) -> None:
         super().initialize()
@@ -105,6 +119,12 @@ class RedisQueue(python_socketio.RedisManager):
 
     def check(self) -> None:
         """Resync the local clients of every event the database is (still) ahead on."""
+        rooms = self.rooms.get("/", {})
+        try:
+            self.store_presence({event_id: len(rooms.get(event_room(event_id)) or ())
+                                 for event_id in self.local_events()})
+        except Exception:
+            log.warning("presence: could not store this process's counts", exc_info=True)
         ids = self.local_events()
         for gone in set(self.delivered) - set(ids):
             self.delivered.pop(gone, None)
@@ -131,3 +151,42 @@ class RedisQueue(python_socketio.RedisManager):
                                  to=event_room(event_id), ignore_queue=True)
             else:
                 self.behind[event_id] = version
+
+    # Presence across processes: a hash per event, {host id: "count:unix time"} ------------
+
+    def _presence_key(self, event_id: int) -> str:
+        return f"{self.channel}:presence:{event_id}"
+
+    def _client(self):
+        if self._counts is None:
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            module = self._get_redis_module()
+            self._counts = module.Redis.from_url(self.redis_url, socket_connect_timeout=1,
+                                                 socket_timeout=1, retry=Retry(NoBackoff(), 0))
+        return self._counts
+
+    def store_presence(self, counts: dict[int, int]) -> None:
+        if not counts:
+            return
+        pipe = self._client().pipeline(transaction=False)
+        now = time.time()
+        for event_id, count in counts.items():
+            pipe.hset(self._presence_key(event_id), self.host_id, f"{count}:{now}")
+            pipe.expire(self._presence_key(event_id), int(PRESENCE_STALE * 6))
+        pipe.execute()
+
+    def presence_total(self, event_id: int, local: int) -> int:
+        try:
+            self.store_presence({event_id: local})
+            fields = self._client().hgetall(self._presence_key(event_id))
+        except Exception:  # Redis is down: this process's own count is what we know
+            log.warning("presence: Redis unreachable, counting this process only")
+            return local
+        total, now = local, time.time()
+        for host, value in fields.items():
+            count, _, at = value.decode().partition(":")
+            if host.decode() != self.host_id and now - float(at) <= PRESENCE_STALE:
+                total += int(count)
+        return total

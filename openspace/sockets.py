@@ -21,7 +21,7 @@ from .domain.serialize import topic_dict
 from .domain.signals import sessions_ended
 from .extensions import db, socketio
 from .models import User
-from .realtime import event_room, note_room
+from .realtime import event_room, note_room, presence_total
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def _announce_presence(event_id: int) -> None:
     def flush() -> None:
         socketio.sleep(PRESENCE_EVERY)
         _presence_pending.discard(event_id)
-        socketio.emit("presence", {"count": presence(event_id)}, to=event_room(event_id))
+        socketio.emit("presence", {"count": presence_total(event_id, presence(event_id))},
+                      to=event_room(event_id))
 
     socketio.start_background_task(flush)
 

@@ -50,6 +50,8 @@ class Phone:
         self.client.on("connect", self._on_connect)
         self.client.on("board:changed", self._on_change)
         self.client.on("note:update", self._on_note)
+        self.presence: list[int] = []
+        self.client.on("presence", lambda data: self.presence.append(data["count"]))
         self.client.connect(url, transports=transports or ["websocket"],
                             auth={"token": token} if token else None, wait_timeout=10)
         wait_for(lambda: self.joins, timeout=20)

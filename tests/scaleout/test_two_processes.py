@@ -114,3 +114,17 @@ def test_both_processes_spend_from_one_rate_limit_bucket_in_redis(pair, channel)
             redis.Redis.from_url(SHARED_REDIS).scan_iter(match=f"{channel}:ratelimit:*")}
     assert any(key.startswith(f"{channel}:ratelimit:board:user:") for key in keys), keys
 
+
+def test_presence_counts_the_phones_on_every_process(pair):
+    a, b = pair
+    phones = [Phone(a.url), Phone(a.url), Phone(b.url)]
+    try:
+        # Each process announces the total: its own sockets plus the others' (kept in Redis).
+        for phone in phones:
+            wait_for(lambda p=phone: p.presence and p.presence[-1] == 3, timeout=20)
+        phones.pop(0).close()
+        for phone in phones:
+            wait_for(lambda p=phone: p.presence and p.presence[-1] == 2, timeout=20)
+    finally:
+        for phone in phones:
+            phone.close()
