@@ -28,6 +28,7 @@ the K ports on the client side (listener process i connects to server i mod K, s
 at least K), and the driver claims on the first process: its clients get each change directly,
 the others' through Redis. Server CPU is then the K processes plus redis-server. `--procs`
 stays the number of listener processes; the server processes are in the kind's name.
+--database-url runs openspace on PostgreSQL (emptied before each run) instead of SQLite.
 
 --rush: with --rush-clients (1,000) connected, --rush-drivers driver connections fire
 --rush-claims (200) claims into distinct free cells within --rush-window (10 s), open loop.
@@ -228,6 +229,20 @@ def start_redis(workdir: Path, nice: int | None, cpus: set[int] | None) -> Serve
     return redis
 
 
+def empty_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    sys.path.insert(0, str(ROOT))
+    from config import database_url
+
+    engine = sa.create_engine(database_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        engine.dispose()
+
+
 def server_env(instance_dir: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("OPENSPACE_") or k.startswith("GC_PROBE_"))
@@ -254,7 +269,8 @@ def floor_plan(drivers: int, topics: int) -> dict:
 @contextmanager
 def running_server(kind: str, workdir: Path, drivers: int, topics: int,
                    nice: int | None = None, cpus: set[int] | None = None,
-                   gc_log: bool = False, freeze_after: float | None = None):
+                   gc_log: bool = False, freeze_after: float | None = None,
+                   database_url: str | None = None):
     """Prepare and start one server; yields (server, plan); always kills the server."""
     port = free_port()
     server = None
@@ -275,6 +291,9 @@ def running_server(kind: str, workdir: Path, drivers: int, topics: int,
             env["OPENSPACE_STALL_REPORT"] = "0.25"
             if freeze_after:  # the experiment in docs/performance.md (needs --gc-log)
                 env["GC_PROBE_FREEZE_AFTER"] = str(freeze_after)
+            if database_url:  # PostgreSQL, emptied first (--database-url)
+                empty_postgres(database_url)
+                env["OPENSPACE_DATABASE_URL"] = database_url
             subprocess.run([PYTHON, "-m", "openspace", "db", "upgrade"], cwd=ROOT, env=env,
                            check=True, capture_output=True, timeout=120)
             plan_path = workdir / "plan.json"
@@ -676,7 +695,7 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
     try:
         with running_server(kind, workdir, drivers, per_driver, args.nice,
                             args.server_cpus, args.gc_log,
-                            args.openspace_gc_freeze) as (server, plan):
+                            args.openspace_gc_freeze, args.database_url) as (server, plan):
             listeners = Listeners(server.urls, n, max(len(server.urls), min(args.procs, n)),
                                   plan["slug"],
                                   args.collect_timeout, args.client, args.nice,
@@ -1002,6 +1021,9 @@ def main() -> None:
                         "sampling costs the server some CPU, so do not quote those runs' figures")
     parser.add_argument("--profile-idle", action="store_true",
                         help="with --profile: also sample the server while it waits (wall-clock)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="run openspace on this PostgreSQL database instead of a fresh "
+                        "SQLite file: it is EMPTIED before every run (use a database of its own)")
     parser.add_argument("--out", help="JSON file (default bench/results/fanout-<time>.json)")
     args = parser.parse_args()
     if args.openspace_gc_freeze and not args.gc_log:
