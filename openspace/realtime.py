@@ -77,7 +77,9 @@ class RedisQueue(python_socketio.RedisManager):
     """Flask-SocketIO's Redis fan-out, plus the resync watch described above."""
 
     def __init__(self, url: str, *, channel: str, app: Flask) -> None:
-        super().__init__(url, channel=channel)
+        # Connecting fails fast when Redis is gone (a request that broadcasts must not hang);
+        # no read timeout, which would break the listener's blocking wait for messages.
+        super().__init__(url, channel=channel, redis_options={"socket_connect_timeout": 2})
         self.app = app
         self.delivered: dict[int, int] = {}  # event id -> highest version delivered here
         self.behind: dict[int, int] = {}  # event id -> a database version not yet delivered
