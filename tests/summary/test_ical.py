@@ -136,3 +136,14 @@ def test_calendar_page_offers_the_personal_feed_to_members_only(client, finished
     login_as(client, finished.participant)
     page = client.get(f"/e/{slug}/calendar").get_data(as_text=True)
     assert "webcal://localhost/e/" in page
+
+
+def test_personal_feed_of_a_private_event_works_for_its_member(app, client, finished):
+    with app.app_context():
+        db.session.get(Event, finished.event.id).visibility = "private"
+        db.session.commit()
+    login_as(client, finished.participant)
+    url = _feed_url(client, finished.event)
+
+    assert app.test_client().get(f"/e/{finished.event.slug}/schedule.ics").status_code == 404
+    assert "Value pricing" in _sessions(_calendar(app.test_client().get(url)))
