@@ -16,9 +16,12 @@ from __future__ import annotations
 import logging
 import time
 
+import redis
 import socketio as python_socketio
 import sqlalchemy as sa
 from flask import Flask
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .domain.signals import announcement_changed, board_changed, note_awareness, note_updated
 from .extensions import db, socketio
@@ -83,7 +86,7 @@ class RedisQueue(python_socketio.RedisManager):
         self.app = app
         self.delivered: dict[int, int] = {}  # event id -> highest version delivered here
         self.behind: dict[int, int] = {}  # event id -> a database version not yet delivered
-        self._counts = None  # a Redis client for presence counts, made on first use
+        self._counts: redis.Redis | None = None  # for presence counts, made on first use
 
     def initialize(self) -> None:
         super().initialize()
@@ -110,8 +113,8 @@ class RedisQueue(python_socketio.RedisManager):
             self.server.sleep(RESYNC_EVERY)
             try:
                 self.check()
-            except Exception:  # the database may be down too: look again next time
-                log.warning("resync watch: could not compare board versions", exc_info=True)
+            except Exception as error:  # the database may be down too: look again next time
+                log.warning("resync watch: could not compare board versions: %r", error)
 
     def local_events(self) -> list[int]:
         """The events some client of this process has joined."""
@@ -125,8 +128,8 @@ class RedisQueue(python_socketio.RedisManager):
         try:
             self.store_presence({event_id: len(rooms.get(event_room(event_id)) or ())
                                  for event_id in self.local_events()})
-        except Exception:
-            log.warning("presence: could not store this process's counts", exc_info=True)
+        except Exception as error:
+            log.warning("presence: could not store this process's counts: %r", error)
         ids = self.local_events()
         for gone in set(self.delivered) - set(ids):
             self.delivered.pop(gone, None)
@@ -159,14 +162,10 @@ class RedisQueue(python_socketio.RedisManager):
     def _presence_key(self, event_id: int) -> str:
         return f"{self.channel}:presence:{event_id}"
 
-    def _client(self):
+    def _client(self) -> redis.Redis:
         if self._counts is None:
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-
-            module = self._get_redis_module()
-            self._counts = module.Redis.from_url(self.redis_url, socket_connect_timeout=1,
-                                                 socket_timeout=1, retry=Retry(NoBackoff(), 0))
+            self._counts = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1,
+                                                socket_timeout=1, retry=Retry(NoBackoff(), 0))
         return self._counts
 
     def store_presence(self, counts: dict[int, int]) -> None:
