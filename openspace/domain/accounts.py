@@ -57,7 +57,7 @@ def create_quick_user(*, name: object) -> User:
 
 def authenticate(*, email: object, password: object) -> User:
     """The user with this email and password, else NotAuthenticated (same message either way)."""
-    email_ = email.strip().lower() if isinstance(email, str) else ""
+    email_ = (v.lookup_key(email, max_len=2 * v.EMAIL_MAX) or "").strip().lower()
     password_ = password if isinstance(password, str) else ""
     _throttle_password_attempt(f"email:{email_[:v.EMAIL_MAX]}")
     user = db.session.scalar(sa.select(User).where(User.email == email_)) if email_ else None

@@ -65,7 +65,7 @@ def new_join_code() -> str:
 def get_event(slug: Any, user: User | None) -> Event:
     """The event with this slug as this user may see it; private events 404 for non-members."""
     event = None
-    if isinstance(slug, str) and len(slug) <= v.SLUG_MAX:
+    if v.lookup_key(slug, max_len=v.SLUG_MAX):
         event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
     if event is None:
         raise NotFound("No such event.")
@@ -203,7 +203,7 @@ def event_for_join_code(join_code: Any, *, slug: Any = None) -> Event:
 
     With a slug, the code must belong to that event. NotFound otherwise.
     """
-    code = join_code.strip().upper() if isinstance(join_code, str) else ""
+    code = (v.lookup_key(join_code, max_len=64) or "").strip().upper()
     event = None
     if code and len(code) <= 16:
         event = db.session.scalar(sa.select(Event).where(Event.join_code == code))

@@ -105,6 +105,14 @@ def integer(fields: Fields, name: str, value: Any, *, minimum: int = 0, maximum:
     return value
 
 
+def lookup_key(value: Any, *, max_len: int) -> str | None:
+    """A string to look a row up by (a slug, a join code, an email), or None when no row can
+    have it: not a string, too long, or with control characters (NUL breaks PostgreSQL)."""
+    if not isinstance(value, str) or len(value) > max_len or _CONTROL_RE.search(value):
+        return None
+    return value
+
+
 def is_id(value: Any) -> bool:
     """A database id as JSON carries it: a positive whole number, not a string or a boolean."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
