@@ -7,21 +7,27 @@ reach clients through realtime.py after the domain function commits, never from 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
-from .domain import accounts, board, events, notes, ratelimit
+from .domain import accounts, board, events, notes, ratelimit, tx
 from .domain.errors import DomainError, NotAuthenticated, ValidationFailed
 from .domain.serialize import topic_dict
 from .domain.signals import sessions_ended
 from .extensions import db, socketio
 from .models import User
 from .realtime import event_room, note_room, presence_total
+
+log = logging.getLogger(__name__)
+INTERNAL_ERROR = {"code": "internal_error",
+                  "message": "The server could not do that; nothing was changed. Try again."}
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,13 @@ def handler(name: str) -> Callable:
             except DomainError as error:
                 db.session.rollback()
                 return {"ok": False, "error": error.to_dict()}
+            except sa.exc.SQLAlchemyError as error:
+                if tx.unreachable(error):
+                    raise  # the app's socket error handler answers `unavailable`
+                # The database refused the write (a failed commit): nothing was stored or sent.
+                db.session.rollback()
+                log.exception("socket event %s failed in the database", name)
+                return {"ok": False, "error": INTERNAL_ERROR}
 
         socketio.on_event(name, run)
         return run

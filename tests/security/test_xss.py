@@ -224,3 +224,16 @@ def test_bad_text_in_forms_and_sockets_is_refused(app, make_user, make_event):
         assert client.post("/account/profile", data={"name": name}).status_code in (400, 413)
     assert client.post("/api/v1/users", json={"email": "a\x00@example.org", "password": "x" * 9,
                                               "name": "n"}).status_code in (400, 401)
+
+
+def test_nul_in_lookups_is_not_found_never_a_500(app, make_user, make_event):
+    """PostgreSQL refuses NUL in any string parameter: lookups must not send it there."""
+    event = make_event(make_user())
+    client = app.test_client()
+    assert client.get("/e/x%00y").status_code == 404
+    assert client.get("/api/v1/events/x%00y").status_code == 404
+    assert client.get("/join?code=AB%00CD").status_code == 404
+    assert client.get(f"/e/{event.slug}/join?code=AB%00CD").status_code == 404
+    assert client.post("/api/v1/tokens", json={"email": "a\x00@example.org",
+                                               "password": "whatever"}).status_code == 401
+    assert client.post("/login", data={"email": "a\x00b", "password": "x"}).status_code == 401
