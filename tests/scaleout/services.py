@@ -72,7 +72,7 @@ def _unprivileged(user: str) -> list[str]:
     """Run as a plain user when we are root: PostgreSQL refuses root, nginx needs no more."""
     if os.geteuid() != 0:
         return []
-    return [require("runuser"), "-u", user, "--"]
+    return [require("runuser", "/usr/sbin/runuser"), "-u", user, "--"]
 
 
 def _own_dir(prefix: str, user: str) -> Path:
