@@ -279,8 +279,10 @@ def nest_headings(markdown: str, title: str = "", shift: int = HEADING_SHIFT) ->
 @lru_cache(maxsize=CACHE_SIZE)
 def _nest_headings(markdown: str, title: str, shift: int) -> str:
     lines = _lines(markdown)
+    # The report template writes the title escaped (notes.report_template); people type it plain.
+    titles = {title.strip(), md_escape(title)}
     for start, end, level, markup, text, first in reversed(_outline(markdown).headings):
-        if first and level == 1 and text == title.strip():
+        if first and level == 1 and text in titles:
             lines[start:end] = []
         elif markup.startswith("#"):
             line = lines[start]

@@ -11,7 +11,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from openspace.domain import backup
-from openspace.domain.summary import nest_headings
+from openspace.domain.summary import md_escape, nest_headings
 from openspace.extensions import db
 from openspace.models import Photo, Topic, User
 
@@ -67,6 +67,8 @@ def test_nest_headings_shifts_atx_and_setext_but_not_code():
     assert nest_headings(note, "Pricing") == (
         "Intro\n\n#### Key points\n\n```\n# not a heading\n```\n\n###### Deep\n")
     assert nest_headings("# Other title\ntext\n", "Pricing") == "### Other title\ntext\n"
+    # The report template escapes the title it starts with.
+    assert nest_headings(f"# {md_escape(HOSTILE)}\n\ntext\n", HOSTILE) == "text\n"
 
 
 # ZIP -------------------------------------------------------------------------------------------

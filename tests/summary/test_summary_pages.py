@@ -166,3 +166,24 @@ def test_summary_page_uses_no_inline_styles(client, finished):
     login_as(client, finished.organizer)
     page = Page(client.get(url(finished.event)).get_data(as_text=True))
     assert [a for _, a in page.elements if "style" in a] == []
+
+
+def test_a_note_started_from_the_template_does_not_repeat_its_title(app, client, finished):
+    from openspace.domain import notes
+    from openspace.models import Topic, User
+
+    from .conftest import write_note
+
+    with app.app_context():
+        topic = db.session.get(Topic, finished.silent.id)
+        topic.title = "Pricing *the* [work]"
+        db.session.commit()
+        template = notes.report_template(topic)
+        write_note(topic, db.session.get(User, finished.participant.id),
+                   template.replace("## Key points\n", "## Key points\n- value\n"))
+    login_as(client, finished.organizer)
+    page = client.get(url(finished.event)).get_data(as_text=True)
+
+    third = page[page.index('id="session-3"'):page.index('id="action-items"')]
+    assert "<h4>Key points</h4>" in third
+    assert "<h3>" not in third  # the template's "# title" line is left out
