@@ -87,7 +87,8 @@ function flash(el) {
 let version = root ? Number(root.dataset.version) : 0;
 let refetching = null;
 
-async function refetch() {
+// quiet: a routine refresh (the projector's news), not a recovery: no "Back in sync".
+async function refetch({ quiet = false } = {}) {
   if (refetching) return refetching;
   refetching = (async () => {
     try {
@@ -104,8 +105,11 @@ async function refetch() {
       if (fresh) version = Number(fresh.dataset.version);
       root.dataset.version = version;
       highlightNow();
-      setStatus("synced", "Back in sync");
-      setTimeout(() => setStatus("live", "Live"), 2500);
+      document.dispatchEvent(new CustomEvent("openspace:refetched"));
+      if (!quiet) {
+        setStatus("synced", "Back in sync");
+        setTimeout(() => setStatus("live", "Live"), 2500);
+      }
     } catch (error) {
       setStatus("offline", "Could not refresh the board; retrying…");
       setTimeout(() => { refetching = null; refetch(); }, 3000);
@@ -188,5 +192,5 @@ if (root) {
   window.addEventListener("offline", () => setStatus("offline", "Offline — reconnecting…"));
   highlightNow();
   setInterval(highlightNow, 20000);
-  window.openspaceLive = { socket, get version() { return version; } };
+  window.openspaceLive = { socket, refetch, get version() { return version; } };
 }

@@ -1,8 +1,8 @@
 // Morning and evening news on the projector (no build step: plain JavaScript, no inline code).
 // - Rolls through [data-news-item]s one at a time (every ROLL_MS), when there is more than one.
-// - Refetches the page every REFRESH_MS and swaps its [data-live-region]s (as live.js does after
-//   a version gap), so newly written reports appear, and the wall switches between the agenda
-//   and the news when a time slot starts or ends.
+// - Asks live.js to refetch the page's [data-live-region]s every REFRESH_MS, so newly written
+//   reports appear, and the wall switches between the agenda and the news when a time slot
+//   starts or ends (notes change without a board:changed, hence the timer).
 (() => {
   "use strict";
   const ROLL_MS = 12000;
@@ -26,23 +26,12 @@
     roll();
   }
 
-  async function refresh() {
-    try {
-      const response = await fetch(location.href, { headers: { "X-Live-Refetch": "1" },
-        credentials: "same-origin" });
-      if (!response.ok) return;
-      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-      document.querySelectorAll("[data-live-region]").forEach((region) => {
-        const next = doc.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`);
-        if (next && next.innerHTML !== region.innerHTML) {
-          region.replaceWith(document.importNode(next, true));
-        }
-      });
-      start();
-    } catch (error) {
-      // Offline: live.js shows it; try again at the next tick.
-    }
+  // live.js refetches the page's live regions (after a gap, a reconnect, a new time slot, or
+  // when asked here); the news list may have been replaced: start rolling it again.
+  function refresh() {
+    if (window.openspaceLive) window.openspaceLive.refetch({ quiet: true });
   }
+  document.addEventListener("openspace:refetched", start);
 
   start();
   setInterval(roll, ROLL_MS);
