@@ -2,9 +2,9 @@
 
 The Content-Security-Policy allows scripts only from our own origin (no inline script, no
 eval), so text that slipped through escaping still cannot run; styles also inline (the notes
-editor needs them); images also from
-data: URLs (the join QR code) and blob: (photo previews); connections to our own origin over
-HTTP and WebSocket (Socket.IO). Nothing may frame our pages, and no plugin may load.
+editor needs them); images also from data: URLs (the join QR code); connections to our own
+origin over HTTP and WebSocket (Socket.IO). Nothing may frame our pages, no plugin may load.
+docs/security.md lists what else the app promises and the tests that prove it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ BASE_POLICY = {
     # The notes editor (CodeMirror) writes its theme as <style> elements and style attributes
     # at run time; styles cannot run code, and user text is escaped anyway.
     "style-src": "'self' 'unsafe-inline'",
-    "img-src": "'self' data: blob:",
+    "img-src": "'self' data:",
     "font-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'none'",
