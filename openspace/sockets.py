@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request, session
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
@@ -101,6 +101,43 @@ def _cut_ended_sessions(user_id: int, *, login: str | None, tokens: bool) -> Non
             _cut(sid)
 
 
+# With a message queue, other processes end logins too (a password change handled there): each
+# process re-checks its own logged-in connections this often and cuts those whose login ended.
+SWEEP_EVERY = 5.0
+_sweeping: list[bool] = []
+
+
+def _start_sweep() -> None:
+    if _sweeping or not current_app.config.get("MESSAGE_QUEUE"):
+        return
+    _sweeping.append(True)
+    socketio.start_background_task(_sweep_forever, current_app._get_current_object())
+
+
+def _sweep_forever(app) -> None:
+    while True:
+        socketio.sleep(SWEEP_EVERY)
+        with app.app_context():
+            try:
+                sweep()
+            except sa.exc.SQLAlchemyError as error:  # a database outage: try again later
+                log.warning("session sweep failed: %s", error)
+            finally:
+                db.session.remove()
+
+
+def sweep() -> int:
+    """Disconnect this process's connections whose login ended; returns how many."""
+    current = dict(_identities)
+    ended = accounts.ended_logins(
+        sessions={i.session_id for i in current.values() if i.session_id},
+        tokens={i.token for i in current.values() if i.token})
+    cut = [sid for sid, i in current.items() if (i.token or i.session_id) in ended]
+    for sid in cut:
+        _cut(sid)
+    return len(cut)
+
+
 def _user() -> User | None:
     """The connection's user, re-checked for every message: a connection whose login ended
     (in another process, say) is refused and disconnected rather than served as anonymous."""
@@ -173,6 +210,7 @@ def on_connect(auth: Any = None):
         _identities[request.sid] = Identity(user_id=current_user.id,
                                             session_id=current_user.get_id(),
                                             login=session.get(accounts.LOGIN_KEY))
+    _start_sweep()
     return True
 
 

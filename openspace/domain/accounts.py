@@ -152,6 +152,35 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def ended_logins(*, sessions: set[str], tokens: set[str]) -> set[str]:
+    """Of these Flask-Login ids ("<user id>:<epoch>") and API tokens, the ones no longer valid
+    (the epoch moved on, the user is gone, the token was revoked): a few queries for all."""
+    ended: set[str] = set()
+    wanted: dict[int, set[str]] = {}
+    for session_id in sessions:
+        user_id, _, epoch = session_id.partition(":")
+        if user_id.isdigit() and epoch.isdigit():
+            wanted.setdefault(int(user_id), set()).add(session_id)
+        else:
+            ended.add(session_id)
+    ids = sorted(wanted)
+    current: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(sa.select(User.id, User.session_epoch).where(
+            User.id.in_(ids[start:start + 500])))
+        current.update({user_id: epoch for user_id, epoch in rows})
+    for user_id, session_ids in wanted.items():
+        ended |= {sid for sid in session_ids if sid != f"{user_id}:{current.get(user_id)}"}
+    hashes = {_hash_token(token): token for token in tokens}
+    keys = sorted(hashes)
+    alive: set[str] = set()
+    for start in range(0, len(keys), 500):
+        alive.update(db.session.scalars(sa.select(ApiToken.token_hash).where(
+            ApiToken.token_hash.in_(keys[start:start + 500]))))
+    ended |= {token for token_hash, token in hashes.items() if token_hash not in alive}
+    return ended
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

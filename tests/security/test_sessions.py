@@ -142,3 +142,28 @@ def test_a_session_restored_from_the_remember_cookie_gets_its_own_login(app, wor
     with client.session_transaction() as session:
         assert session.get(accounts.LOGIN_KEY)
     assert user_of(app, world, "participant") is not None
+
+
+def test_the_sweep_cuts_logins_ended_by_another_process(app, world):
+    """With several processes, the one that handled the logout cannot reach the others'
+    sockets: each process sweeps its own. Here the ends happen straight in the database."""
+    from openspace import sockets
+    from openspace.models import ApiToken
+
+    _, ended = _socket(app, world, "organizer")
+    _, kept = _socket(app, world, "participant")
+    with app.app_context():
+        token = accounts.create_token(user=db.session.get(User, world.users["convener"][0]))
+        other = accounts.create_token(user=db.session.get(User, world.users["convener"][0]))
+    revoked = socketio.test_client(app, auth={"token": token})
+    live = socketio.test_client(app, auth={"token": other})
+    with app.app_context():
+        assert sockets.sweep() == 0
+        db.session.execute(sa.update(User).where(User.id == world.users["organizer"][0])
+                           .values(session_epoch=User.session_epoch + 1))
+        db.session.execute(sa.delete(ApiToken).where(
+            ApiToken.token_hash == accounts._hash_token(token)))
+        db.session.commit()
+        assert sockets.sweep() == 2
+    assert not ended.is_connected() and not revoked.is_connected()
+    assert kept.is_connected() and live.is_connected()

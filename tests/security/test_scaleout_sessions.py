@@ -1,0 +1,69 @@
+"""Two `openspace serve` processes on PostgreSQL + Redis: a password change or a token
+revocation handled by one process also disconnects the user's sockets on the other (each process
+sweeps its own connections). Runs in `make test-postgres` (skipped without PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from tests.live import wait_for
+from tests.scaleout.clients import start_servers
+from tests.scaleout.services import empty_database, postgres_url, unique_channel
+from tests.security.test_live_sessions import Browser
+
+SHARED_REDIS = "redis://127.0.0.1:6379/0"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    url = postgres_url()
+    empty_database(url)
+    channel = unique_channel()
+    servers = start_servers(tmp_path_factory.mktemp("pair"), 2, OPENSPACE_DATABASE_URL=url,
+                            OPENSPACE_MESSAGE_QUEUE=SHARED_REDIS,
+                            OPENSPACE_MESSAGE_QUEUE_CHANNEL=channel)
+    yield servers
+    for server in servers:
+        server.stop()
+    client = redis.Redis.from_url(SHARED_REDIS)
+    keys = list(client.scan_iter(match=f"{channel}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_a_password_change_on_one_process_cuts_the_sockets_on_the_other(pair):
+    a, b = pair
+    laptop = Browser(a.url, "roel@example.org")
+    phone = Browser(b.url, "roel@example.org")
+    bystander = Browser(b.url, "mark@example.org")
+    try:
+        response = laptop.post("/account/password", current_password="openspace-demo",
+                               new_password="a brand new password")
+        assert response.status_code == 302
+        wait_for(laptop.disconnected.is_set)  # its own process: at once
+        wait_for(phone.disconnected.is_set, timeout=30)  # the other: at its next sweep
+        assert bystander.sock.connected
+    finally:
+        for browser in (laptop, phone, bystander):
+            browser.close()
+
+
+def test_revoking_tokens_on_one_process_cuts_token_sockets_on_the_other(pair):
+    import threading
+
+    import socketio
+
+    a, b = pair
+    token = a.token("dries@example.org")
+    gone = threading.Event()
+    bot = socketio.Client(reconnection=False)
+    bot.on("disconnect", lambda *args: gone.set())
+    bot.connect(b.url, transports=["websocket"], auth={"token": token}, wait_timeout=10)
+    try:
+        assert a.api("DELETE", "/tokens", token).json()["revoked"] >= 1
+        wait_for(gone.is_set, timeout=30)
+    finally:
+        if bot.connected:
+            bot.disconnect()
