@@ -143,7 +143,7 @@ class Template:
     fresh world hundreds of times (building it each time would take minutes). Always SQLite:
     these tests are about rules and permissions, which the database does not decide."""
 
-    def __init__(self, folder) -> None:
+    def __init__(self, folder, *, visibility: str = "private") -> None:
         self.folder = folder
 
         class Config(TestConfig):
@@ -153,7 +153,7 @@ class Template:
         self.app.jinja_env.bytecode_cache = _TEMPLATES
         with self.app.app_context():
             db.create_all()
-        self.world = build_world(self.app)
+        self.world = build_world(self.app, visibility=visibility)
         self._close()
         shutil.copy(folder / "case.db", folder / "template.db")
 
@@ -174,3 +174,8 @@ class Template:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     return Template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="module")
+def public_template(tmp_path_factory):
+    return Template(tmp_path_factory.mktemp("public"), visibility="public")

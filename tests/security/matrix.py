@@ -266,4 +266,33 @@ def _note_update() -> bytes:
     return doc.get_update()
 
 
+
+
+# On a *public* event, what anyone may read (the rest of the matrix stays as it is: writes need
+# membership, organizer pages need an organizer).
+PUBLIC_READS = {
+    ("board.show", "GET"), ("board.now", "GET"), ("projector.show", "GET"),
+    ("topics.show", "GET"), ("notes.photo", "GET"), ("notes.photo_thumb", "GET"),
+    ("notes.actions_page", "GET"), ("notes.actions_csv", "GET"),
+    ("api.get_event", "GET"), ("api.get_board", "GET"), ("api.get_topic", "GET"),
+    ("api.get_notes", "GET"), ("summary.schedule", "GET"), ("summary.calendar", "GET"),
+}
+PUBLIC_SOCKET_READS = {"event:join", "event:leave", "note:join"}
+# Pages behind the login page that any logged-in user may read on a public event.
+PUBLIC_LOGGED_IN_READS = {("board.my_agenda", "GET"), ("projector.announcements_page", "GET")}
+# Pages that show the join code to everyone who may see them: the projector is put on the wall
+# for people in the room to join (on a public event: anyone who can reach the server); and the
+# pages whose address carries the code already.
+SHOWS_JOIN_CODE = {("projector.show", "GET"), ("auth.quick_join", "GET"),
+                   ("events.find_by_code", "GET")}
+
+
+def public_allowed(endpoint: str, method: str) -> frozenset:
+    if (endpoint, method) in PUBLIC_READS:
+        return EVERYONE
+    if (endpoint, method) in PUBLIC_LOGGED_IN_READS:
+        return LOGGED_IN
+    return ROUTES[(endpoint, method)].allowed
+
+
 __all__ = ["ROUTES", "SOCKET_EVENTS", "jpeg_bytes"]

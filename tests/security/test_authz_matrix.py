@@ -17,7 +17,14 @@ from tests.security.conftest import (
     snapshot,
     user_of,
 )
-from tests.security.matrix import ROUTES, SOCKET_EVENTS, jpeg_bytes
+from tests.security.matrix import (
+    PUBLIC_SOCKET_READS,
+    ROUTES,
+    SHOWS_JOIN_CODE,
+    SOCKET_EVENTS,
+    jpeg_bytes,
+    public_allowed,
+)
 from tests.web.conftest import login_as
 
 BROADCASTS = {"board:changed", "announcement", "note:update", "note:awareness"}
@@ -152,3 +159,37 @@ def test_socket_event(fresh, name, role):
                                                   "update"]}, callback=True)["ok"] is True
         assert _broadcasts(listener) != []
         assert _broadcasts(actor) == []
+
+
+# The same on a public event: reads open to all, everything else as before; and the join code
+# (a capability: it makes anyone a member) reaches only organizers, and the projector's wall.
+
+PUBLIC_CASES = sorted((e, m, role) for (e, m) in ROUTES for role in ROLES
+                      if m == "GET" and e != "static")
+
+
+@pytest.mark.parametrize("endpoint,method,role", PUBLIC_CASES)
+def test_public_event_route(public_template, endpoint, method, role):
+    app, world = public_template.app, public_template.reset()
+    route = ROUTES[(endpoint, method)]
+    allowed = public_allowed(endpoint, method)
+    response = _client(app, world, role).open(route.path(world), method=method)
+    body = response.get_data().decode("utf-8", "replace")
+    response.close()
+    if role in allowed:
+        assert response.status_code < 400 and not _is_login_redirect(response), (
+            f"{role} should be allowed: {response.status_code} {body[:300]}")
+    else:
+        assert response.status_code in DENIED or _is_login_redirect(response), (
+            f"{role} should be refused: {response.status_code} {body[:300]}")
+    if role != "organizer" and (endpoint, method) not in SHOWS_JOIN_CODE:
+        assert world.join_code not in body, f"join code shown to {role}"
+
+
+@pytest.mark.parametrize("name,role", sorted((n, r) for n in PUBLIC_SOCKET_READS for r in ROLES))
+def test_public_event_socket_reads(public_template, name, role):
+    app, world = public_template.app, public_template.reset()
+    sock = socketio.test_client(app, flask_test_client=_client(app, world, role))
+    ack = sock.emit(name, SOCKET_EVENTS[name].data(world), callback=True)
+    sock.disconnect()
+    assert ack["ok"] is True, ack
