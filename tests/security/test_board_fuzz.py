@@ -76,7 +76,7 @@ def _check_invariants(world, versions):
     assert (versions[-1] if versions else world.version0) == version
 
 
-@settings(max_examples=80, stateful_step_count=1, deadline=None, derandomize=True,
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(step, min_size=1, max_size=25))
 def test_random_board_operations_keep_every_invariant(template, steps):
