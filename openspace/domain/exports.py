@@ -4,7 +4,8 @@ schedule as iCalendar in ical.py.)
 
 Markdown written here is CommonMark (+ GFM tables and task lists), so it means the same in any
 viewer. Titles, names and other one-line user texts are escaped (they never format or link);
-a note's text is the note's Markdown, as its writers wrote it.
+a note's text is the note's Markdown as its writers wrote it, except that raw HTML and links to
+script URLs stay text (render.inert_markdown), as they do on our pages.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Photo, SlotKind
 from .actions import ActionItem
+from .render import inert_markdown
 from .summary import (
     SessionReport,
     Summary,
@@ -112,7 +114,7 @@ def _session(report: SessionReport, photo_url: PhotoUrl, *, level: int = 2) -> l
                 for line in report.topic.description.splitlines()]
         out.append("")
     if report.written:
-        out += [report.body.rstrip("\n"), ""]
+        out += [inert_markdown(report.body).rstrip("\n"), ""]
     else:
         out += ["*No report was written for this session.*", ""]
     for photo in report.photos:
@@ -123,7 +125,7 @@ def _session(report: SessionReport, photo_url: PhotoUrl, *, level: int = 2) -> l
 
 def _item_line(item: ActionItem, with_session: bool) -> str:
     owners = ", ".join("@" + owner for owner in item.owners) or "no owner yet"
-    line = f"- [{'x' if item.done else ' '}] {item.text} — {owners}"
+    line = f"- [{'x' if item.done else ' '}] {inert_markdown(item.text)} — {owners}"
     if with_session and item.topic is not None:
         line += f" ({md_escape(item.topic.title)})"
     return line

@@ -131,3 +131,55 @@ def render_inline(text: str | None) -> Markup:
     if not text:
         return Markup("")
     return Markup(sanitize_html(markdown_parser().renderInline(text)))  # noqa: S704 - sanitized
+
+
+# Markdown for other viewers -------------------------------------------------------------------
+
+# A tag, comment or declaration start that a Markdown viewer with raw HTML on would honour.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+# An autolink to a harmless scheme (or an email address): kept as it is.
+_SAFE_AUTOLINK = re.compile(r"<(?:(?:https?|mailto|tel):[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>",
+                            re.I)
+_BAD_SCHEME = r"\s*<?\s*(?:javascript|vbscript|data|file):"
+_BAD_INLINE_LINK = re.compile(r"\]\((?=" + _BAD_SCHEME + ")", re.I)
+_BAD_REFERENCE = re.compile(r"^(\s{0,3})\[(?=[^\]]*\]:" + _BAD_SCHEME + ")", re.I)
+_BACKTICKS = re.compile(r"`+")
+
+
+def _inert_text(segment: str) -> str:
+    out, at = [], 0
+    for match in _TAG_START.finditer(segment):
+        autolink = _SAFE_AUTOLINK.match(segment, match.start())
+        if autolink is None:
+            out.append(segment[at:match.start()] + "\\")
+            at = match.start()
+    out.append(segment[at:])
+    return _BAD_INLINE_LINK.sub("]\\(", "".join(out))
+
+
+def _inert_line(line: str) -> str:
+    """The line with its non-code parts made inert; inline code spans are left alone."""
+    line = _BAD_REFERENCE.sub(r"\1\\[", line)
+    out, at, pos = [], 0, 0
+    while (run := _BACKTICKS.search(line, pos)) is not None:
+        closing = re.compile(r"(?<!`)" + re.escape(run.group()) + r"(?!`)")
+        end = closing.search(line, run.end())
+        if end is None:
+            pos = run.end()
+            continue
+        out.append(_inert_text(line[at:run.start()]) + line[run.start():end.end()])
+        at = pos = end.end()
+    out.append(_inert_text(line[at:]))
+    return "".join(out)
+
+
+def inert_markdown(text: str) -> str:
+    """Markdown that means in any viewer what render_markdown() shows: raw HTML stays text
+    (each tag start gets a backslash) and links to script URLs stay text; code blocks, code
+    spans and everything else are left exactly as written. For the exported .md files."""
+    lines = text.split("\n")
+    code: set[int] = set()
+    for token in markdown_parser().parse(text):
+        if token.type in ("fence", "code_block") and token.map:
+            code.update(range(*token.map))
+    return "\n".join(line if n in code else _inert_line(line) for n, line in enumerate(lines))
