@@ -719,10 +719,11 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
                 results = listeners.collect([c["topic_id"] for c in accepted],
                                             args.collect_timeout)
                 cpu1, sys1, wall1 = server.cpu(), system_cpu(), time.monotonic()
+                time.sleep(0.5)  # a stall that was under way has ended and been logged by now
+                log_mark = server.log_path.stat().st_size  # the phase ends before disconnects
             listeners.close()
             listeners = None
             server_log = server.log_path.read_text()
-            log_mark = server.log_path.stat().st_size
     finally:
         if listeners is not None:
             listeners.close()
