@@ -14,12 +14,14 @@ processes each keeps its counts in Redis too, so every announcement carries the 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import redis
 import socketio as python_socketio
 import sqlalchemy as sa
 from flask import Flask
+from pycrdt import merge_updates
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -63,11 +65,66 @@ def _broadcast_announcement(event_id: int, *, kind: str, announcement: dict) -> 
                   to=event_room(event_id))
 
 
+class NoteRelay:
+    """Relays a note's committed updates to its room, at most one message per `window`.
+
+    Thirty people typing into one note send ~100 updates a second, and each would go to every
+    reader of the note. The first update after a quiet spell goes out at once; updates that
+    follow within the window are merged into one (Yjs updates merge losslessly, and applying one
+    twice changes nothing) and go out when the window ends. A message with one sender skips that
+    sender's connection; a merged one from several senders goes to all, senders included.
+    """
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._lock = threading.Lock()  # green under eventlet/gevent; held for dict work only
+        self._last: dict[int, float] = {}  # topic id -> when its last message went out
+        self._pending: dict[int, list[tuple[bytes, str | None]]] = {}
+
+    def relay(self, topic_id: int, update: bytes, origin: str | None) -> None:
+        with self._lock:
+            pending = self._pending.get(topic_id)
+            if pending is not None:  # a flush is scheduled: ride along
+                pending.append((update, origin))
+                return
+            now = time.monotonic()
+            wait = self._last.get(topic_id, 0.0) + self.window - now
+            if wait <= 0:
+                self._last[topic_id] = now
+            else:
+                self._pending[topic_id] = [(update, origin)]
+        if wait <= 0:
+            self._send(topic_id, [(update, origin)])
+        else:
+            socketio.start_background_task(self._flush_later, topic_id, wait)
+
+    def _flush_later(self, topic_id: int, wait: float) -> None:
+        socketio.sleep(wait)
+        with self._lock:
+            batch = self._pending.pop(topic_id, [])
+            self._last[topic_id] = time.monotonic()
+            if len(self._last) > 10_000:  # forget notes nobody typed in for a while
+                cutoff = time.monotonic() - 60
+                self._last = {t: at for t, at in self._last.items() if at > cutoff}
+        self._send(topic_id, batch)
+
+    def _send(self, topic_id: int, batch: list[tuple[bytes, str | None]]) -> None:
+        if not batch:
+            return
+        origins = {origin for _, origin in batch}
+        update = batch[0][0] if len(batch) == 1 else merge_updates(*(u for u, _ in batch))
+        socketio.emit("note:update", {"topic_id": topic_id, "update": update},
+                      to=note_room(topic_id),
+                      skip_sid=next(iter(origins)) if len(origins) == 1 else None)
+
+
+note_relay = NoteRelay(window=0.05)
+
+
 @note_updated.connect
 def _relay_note_update(topic_id: int, *, update: bytes, origin: str | None = None) -> None:
-    # The sender already has its own update: skip its connection (the origin is its sid).
-    socketio.emit("note:update", {"topic_id": topic_id, "update": update},
-                  to=note_room(topic_id), skip_sid=origin)
+    # The origin is the sender's sid: it has its own update already.
+    note_relay.relay(topic_id, update, origin)
 
 
 @note_awareness.connect

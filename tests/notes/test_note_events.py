@@ -216,3 +216,38 @@ def test_concurrent_editors_with_offline_spells_converge(app, world, seed):
     assert sum(peer.delivered for peer in peers) > 20  # relays were part of it
     with app.app_context():  # and a compaction, while peers were behind or offline
         assert db.session.get(Note, world.topic_id).snapshot_seq > 0
+
+
+def test_updates_in_one_relay_window_go_out_as_one_merged_message(app, world, sock):
+    from openspace.realtime import NoteRelay
+
+    relay = NoteRelay(window=1.0)  # wide, so the three calls below surely share a window
+    alice, bob = sock(world.alice), sock(world.bob)
+    editor = Editor()
+    for client in (alice, bob):
+        _join(client, world.topic_id, editor if client is alice else None)
+    before = str(editor)  # the note as stored (the relays below bypass the store)
+    updates = [_typed(editor, f"Point {n}.\n") for n in range(3)]
+
+    relay.relay(world.topic_id, updates[0], None)  # after a quiet spell: at once
+    relay.relay(world.topic_id, updates[1], "sid-of-one-sender")
+    relay.relay(world.topic_id, updates[2], "sid-of-another")
+    first = {"topic_id": world.topic_id, "update": updates[0]}
+    assert _relayed(alice) == _relayed(bob) == [first]
+
+    later = {"alice": [], "bob": []}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (later["alice"] and later["bob"]):
+        time.sleep(0.05)
+        later["alice"] += _relayed(alice)
+        later["bob"] += _relayed(bob)
+    # The other two went out together, once, to everyone (two senders: nobody is skipped).
+    assert len(later["bob"]) == 1 and later["alice"] == later["bob"]
+    merged = later["bob"][0]["update"]
+    assert merged not in updates
+    reader = Editor()
+    _join(sock(world.bob), world.topic_id, reader)
+    assert str(reader) == before
+    reader.apply(updates[0])
+    reader.apply(merged)
+    assert str(reader) == str(editor) != before
