@@ -46,6 +46,11 @@ class Browser:
     def close(self) -> None:
         if self.sock.connected:
             self.sock.disconnect()
+        for name in ("ws", "http"):  # a socket the server cut may be left open on this side
+            transport = getattr(self.sock.eio, name, None)
+            if transport is not None:
+                transport.close()
+        self.http.close()
 
 
 def test_logout_disconnects_the_real_socket_of_that_browser_only(live_server):
