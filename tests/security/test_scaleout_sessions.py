@@ -67,3 +67,7 @@ def test_revoking_tokens_on_one_process_cuts_token_sockets_on_the_other(pair):
     finally:
         if bot.connected:
             bot.disconnect()
+        for name in ("ws", "http"):
+            transport = getattr(bot.eio, name, None)
+            if transport is not None:
+                transport.close()
