@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
+import bisect
 import json
 import multiprocessing as mp
 import os
@@ -71,14 +71,73 @@ from fanout import (  # noqa: E402
     wait_for_quiet,
 )
 
+from openspace.domain.crdt import varuint  # noqa: E402
+
 TOPIC = 1  # the first topic the seed proposes: the note everyone writes
 ALPHABET = string.ascii_lowercase + "     "  # words, more or less
 CONNECT_CONCURRENCY = 20
 
 
-def key_of(update: bytes) -> int:
-    """An update's identity across processes (the relay forwards the bytes unchanged)."""
-    return int.from_bytes(hashlib.blake2b(update, digest_size=8).digest(), "big")
+def clocks_of(update: bytes) -> dict[int, int]:
+    """What a Yjs (v1) update brings: {client id: the clock after its last struct}.
+
+    openspace merges the updates that reach a note within its relay window into one message, so
+    a received message is matched to the sent updates it covers by clock, not by its bytes.
+    (pycrdt's get_state only counts clients whose structs start at clock 0, so the struct
+    headers are read here; enough of the format for text: what the editors send.)"""
+    at = 0
+
+    def uint() -> int:
+        nonlocal at
+        value, at = varuint(update, at)
+        return value
+
+    def skip_string() -> str:
+        nonlocal at
+        size = uint()
+        at += size
+        return update[at - size:at].decode()
+
+    ends = {}
+    for _ in range(uint()):
+        structs, client, clock = uint(), uint(), uint()
+        for _ in range(structs):
+            info = update[at]
+            at += 1
+            ref = info & 0x1F
+            if ref in (0, 10):  # GC, Skip
+                clock += uint()
+                continue
+            if info & 0x80:
+                uint(), uint()  # origin id
+            if info & 0x40:
+                uint(), uint()  # right origin id
+            if not info & 0xC0:
+                if uint() == 1:
+                    skip_string()  # the root type's name
+                else:
+                    uint(), uint()  # the parent item's id
+                if info & 0x20:
+                    skip_string()  # parentSub
+            if ref == 1:  # deleted
+                clock += uint()
+            elif ref == 4:  # string: its length in UTF-16 units
+                clock += len(skip_string().encode("utf-16-le")) // 2
+            elif ref in (5, 6):  # embed, format
+                skip_string()
+                if ref == 6:
+                    skip_string()
+                clock += 1
+            else:
+                raise ValueError(f"content type {ref} is not read by the bench")
+        ends[client] = clock
+    return ends
+
+
+def key_of(update: bytes, client: int) -> str:
+    """A sent update's identity across processes: its sender's client id and end clock (an
+    editor's update holds only its own typing)."""
+    return f"{client}:{clocks_of(update)[client]}"
 
 
 # -- a Socket.IO client that speaks binary ---------------------------------------------------
@@ -235,7 +294,7 @@ class Peer:
         self.index, self.editor = index, editor
         self.doc = Doc()
         self.text = self.doc.get("markdown", type=Text)
-        self.received: dict[int, float] = {}  # update key -> receive time
+        self.seen: dict[int, list[tuple[int, float]]] = {}  # client -> (clock reached, when)
         self.updates: list[bytes] = []  # readers: applied to a fresh Doc at the end
         self.duplicates = 0
         self.client: NoteClient | None = None
@@ -252,15 +311,26 @@ class Peer:
         self.pending_resends = 0
 
     def on_update(self, update: bytes, t: float) -> None:
-        key = key_of(update)
-        if key in self.received:
+        advanced = False
+        for client, clock in clocks_of(update).items():
+            reached = self.seen.setdefault(client, [])
+            if not reached or clock > reached[-1][0]:
+                reached.append((clock, t))
+                advanced = True
+        if not advanced:
             self.duplicates += 1
             return
-        self.received[key] = t
         if self.editor:
             self.doc.apply_update(update)
         else:
             self.updates.append(update)
+
+    def received_at(self, key: str) -> float | None:
+        """When the update `key` (see key_of) had reached this client, or None."""
+        client, clock = (int(part) for part in key.split(":"))
+        reached = self.seen.get(client, [])
+        at = bisect.bisect_left(reached, (clock, float("-inf")))
+        return reached[at][1] if at < len(reached) else None
 
     def on_disconnect(self) -> None:
         self.disconnects += 1
@@ -313,8 +383,8 @@ class Peer:
 
     async def _send(self, update: bytes, strokes: list[float]) -> None:
         self.last_sent = sent = time.monotonic()
-        record = {"key": key_of(update), "keystrokes": strokes, "sent": sent, "acked": None,
-                  "ok": False, "bytes": len(update)}
+        record = {"key": key_of(update, self.doc.client_id), "keystrokes": strokes,
+                  "sent": sent, "acked": None, "ok": False, "bytes": len(update)}
         self.sent.append(record)
         try:
             ack = await self.client.call("note:update", {"topic_id": TOPIC, "update": update},
@@ -426,16 +496,23 @@ async def _clients(conn, role: str, url: str, tokens: list[str | None], first: i
     deadline = time.monotonic() + message[1]["timeout"]
     wanted = [{k for sender, keys in expected.items() if int(sender) != p.index for k in keys}
               for p in peers]
+    last = {}  # client -> its last sent clock: a peer that has it has all before it too
+    for keys in expected.values():
+        for key in keys:
+            client, clock = (int(part) for part in key.split(":"))
+            last[client] = max(clock, last.get(client, 0))
     while time.monotonic() < deadline:
-        if all(w <= p.received.keys() for p, w in zip(peers, wanted, strict=True)):
+        if all(p.received_at(f"{client}:{clock}") is not None for p in peers
+               for client, clock in last.items() if client != p.doc.client_id):
             break
         await asyncio.sleep(0.2)
     report = {
         "cpu_typing_s": cpu_typing,
-        "peers": [{"index": p.index, "editor": p.editor, "received": p.received,
+        "peers": [{"index": p.index, "editor": p.editor,
+                   "received": {k: t for k in w if (t := p.received_at(k)) is not None},
                    "duplicates": p.duplicates, "disconnects": p.disconnects,
                    "text": p.final_text(), "typed": p.typed, "sent": p.sent,
-                   "errors": p.errors} for p in peers],
+                   "errors": p.errors} for p, w in zip(peers, wanted, strict=True)],
     }
     conn.send(("result", report))
 
