@@ -42,8 +42,12 @@ def error(code: str, message: str) -> dict:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def build_server(version_start: int = 0) -> socketio.Server:
-    sio = socketio.Server(async_mode="eventlet", max_http_buffer_size=256 * 1024)
+def build_server(version_start: int = 0, ping_interval: int = 10,
+                 ping_timeout: int = 10) -> socketio.Server:
+    # The same heartbeat as openspace's defaults (config.py): a client whose backlog is longer
+    # than interval + timeout gives up on either server alike.
+    sio = socketio.Server(async_mode="eventlet", max_http_buffer_size=256 * 1024,
+                          ping_interval=ping_interval, ping_timeout=ping_timeout)
     state = {"version": version_start}
     cells: dict[tuple[int, int], int] = {}
 
@@ -116,13 +120,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5001)
     parser.add_argument("--max-connections", type=int, default=10_000)
     parser.add_argument("--version-start", type=int, default=0)
+    parser.add_argument("--ping-interval", type=int, default=10)
+    parser.add_argument("--ping-timeout", type=int, default=10)
     args = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = args.max_connections + 256
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-    sio = build_server(args.version_start)
+    sio = build_server(args.version_start, args.ping_interval, args.ping_timeout)
     app = socketio.WSGIApp(sio)
     print(f"floor relay: serving on http://{args.host}:{args.port} (eventlet, up to "
           f"{args.max_connections} connections)", flush=True)
