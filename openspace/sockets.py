@@ -18,6 +18,7 @@ from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
 from .domain import accounts, board, events, notes, ratelimit, tx
+from .domain import validation as v
 from .domain.errors import DomainError, NotAuthenticated, ValidationFailed
 from .domain.serialize import topic_dict
 from .domain.signals import sessions_ended
@@ -329,9 +330,7 @@ def on_note_join(data):
 @handler("note:leave")
 def on_note_leave(data):
     data = _payload(data, "topic_id")
-    if isinstance(data["topic_id"], bool) or not isinstance(data["topic_id"], int):
-        raise ValidationFailed(fields={"topic_id": "must be a topic id (a whole number)"})
-    leave_room(note_room(data["topic_id"]))
+    leave_room(note_room(v.identifier("topic_id", data["topic_id"], what="a topic id")))
     return {}
 
 
