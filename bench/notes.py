@@ -58,6 +58,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from fanout import (  # noqa: E402
     CLK_TCK,
+    _recv,
     machine,
     median,
     ms,
@@ -274,15 +275,6 @@ def client_main(conn, role: str, url: str, tokens: list[str | None], first: int,
         conn.send(("error", f"{exc!r}\n{traceback.format_exc()[-1500:]}"))
     finally:
         conn.close()
-
-
-async def _recv(conn, timeout: float):
-    loop = asyncio.get_running_loop()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await loop.run_in_executor(None, conn.poll, 0.2):
-            return conn.recv()
-    return None
 
 
 class Peer:
