@@ -54,6 +54,14 @@ def presence(event_id: int) -> int:
     return len(_present.get(event_id, ()))
 
 
+def forget_connections() -> None:
+    """Drop this process's bookkeeping of connections, which outlives an app: for a new app
+    in the same process (the tests make one per test; ids repeat across their databases)."""
+    _identities.clear()
+    _present.clear()
+    _joined.clear()
+
+
 _presence_pending: set[int] = set()
 PRESENCE_EVERY = 2.0  # seconds; 1,000 phones joining must not cost 1,000,000 presence messages
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import has_app_context
 
 from config import TestConfig, database_url
-from openspace import create_app
+from openspace import create_app, sockets
 from openspace.domain import accounts, board, events, ratelimit
 from openspace.extensions import db
 from openspace.models import Event, Topic, User
@@ -50,6 +50,7 @@ def app(tmp_path):
 
     app = create_app(Config)
     ratelimit.reset()  # buckets are per process and ids repeat across test databases
+    sockets.forget_connections()  # so are the sockets' logins, which the sweep checks
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
