@@ -32,7 +32,7 @@ For each round and each server in turn (the floor, then openspace):
      the note the JSON API serves (`GET /api/v1/topics/{id}/notes`).
 
 Prints a table and writes every figure to bench/results/notes-<time>.json. Only talks to
-127.0.0.1. Needs aiohttp: `.venv/bin/pip install aiohttp`.
+127.0.0.1. Needs the bench extra (aiohttp): `.venv/bin/pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
