@@ -10,6 +10,7 @@ import os
 import shutil
 
 import pytest
+import requests
 
 CHROMIUM = os.environ.get("OPENSPACE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,3 +59,36 @@ def log_in(page, base_url: str, email: str, password: str = "openspace-demo") ->
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state()
+
+
+# Shared notes ----------------------------------------------------------------------------------
+
+NOTES_SLUG = "drupal-cxo-brussels"  # the demo event the live server serves (public)
+
+
+@pytest.fixture
+def topic(live_server):
+    """A fresh topic of the demo event, so each test starts from its own note."""
+    token = live_server.token("roel@example.org")
+    response = live_server.api("POST", f"/events/{NOTES_SLUG}/topics", token,
+                               json={"title": "Notes that never lose a word"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def open_note(page, server, topic, state: str = "saved") -> None:
+    page.goto(f"{server.url}/t/{topic['id']}")
+    page.wait_for_selector(f"[data-note-status][data-state={state}]", timeout=10000)
+
+
+def note_text(page) -> str:
+    """The editor's text (not its DOM, which also holds other people's name tags)."""
+    return page.evaluate("window.openspaceNotes.view.state.doc.toString()")
+
+
+def server_markdown(server, topic) -> str:
+    """The note as the JSON API serves it. Anonymous (the demo event is public), so polling
+    spends no token requests, which are throttled per account."""
+    response = requests.get(f"{server.url}/api/v1/topics/{topic['id']}/notes", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["markdown"]

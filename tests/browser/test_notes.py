@@ -6,33 +6,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-import pytest
-
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, note_text, open_note, server_markdown
 from tests.live import wait_for
 
-SLUG = "drupal-cxo-brussels"
 SOCKET = re.compile(r".*/socket\.io/.*")
-
-
-@pytest.fixture
-def topic(live_server):
-    """A fresh topic, so each test starts from its own note."""
-    token = live_server.token("roel@example.org")
-    response = live_server.api("POST", f"/events/{SLUG}/topics", token,
-                               json={"title": "Notes that never lose a word"})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def _open_note(page, server, topic, state: str = "saved"):
-    page.goto(f"{server.url}/t/{topic['id']}")
-    page.wait_for_selector(f"[data-note-status][data-state={state}]", timeout=10000)
-
-
-def _text(page) -> str:
-    """The editor's text (not its DOM, which also holds other people's name tags)."""
-    return page.evaluate("window.openspaceNotes.view.state.doc.toString()")
 
 
 def _type_at_end(page, words: str) -> None:
@@ -47,20 +24,13 @@ def _wait_for_words(page, *words: str, timeout: float = 10000) -> None:
         ".includes(w))", arg=list(words), timeout=timeout)
 
 
-def _server_markdown(server, topic) -> str:
-    token = server.token("roel@example.org")
-    response = server.api("GET", f"/topics/{topic['id']}/notes", token)
-    assert response.status_code == 200, response.text
-    return response.json()["markdown"]
-
-
 def test_two_phones_write_one_note_and_see_each_other(live_server, phone, topic):
     roel, mark = phone(), phone()
     log_in(roel, live_server.url, "roel@example.org")
     log_in(mark, live_server.url, "mark@example.org")
     roel_name = roel.locator(".topbar .who").inner_text().strip()
     for page in (roel, mark):
-        _open_note(page, live_server, topic)
+        open_note(page, live_server, topic)
 
     _type_at_end(roel, "\nKey point from Roel")
     _wait_for_words(mark, "Key point from Roel")
@@ -72,9 +42,9 @@ def test_two_phones_write_one_note_and_see_each_other(live_server, phone, topic)
     # Mark sees who else is writing: Roel's name, in Roel's colour, and Roel's caret.
     mark.locator(f'[data-note-person="{roel_name}"]').wait_for(timeout=10000)
     mark.locator(".cm-ySelectionInfo", has_text=roel_name).wait_for(timeout=10000)
-    wait_for(lambda: _text(roel) == _text(mark))
+    wait_for(lambda: note_text(roel) == note_text(mark))
     mark.wait_for_selector("[data-note-status][data-state=saved]", timeout=10000)
-    assert _server_markdown(live_server, topic) == _text(roel)
+    assert server_markdown(live_server, topic) == note_text(roel)
 
 
 def test_text_typed_offline_is_kept_and_merged_when_back_online(live_server, phone, topic):
@@ -82,7 +52,7 @@ def test_text_typed_offline_is_kept_and_merged_when_back_online(live_server, pho
     log_in(roel, live_server.url, "roel@example.org")
     log_in(mark, live_server.url, "mark@example.org")
     for page in (roel, mark):
-        _open_note(page, live_server, topic)
+        open_note(page, live_server, topic)
 
     mark.context.set_offline(True)
     mark.wait_for_selector("[data-note-status][data-state=offline]", timeout=60000)
@@ -90,22 +60,22 @@ def test_text_typed_offline_is_kept_and_merged_when_back_online(live_server, pho
     _type_at_end(mark, "\nWritten by Mark on the train")
     _type_at_end(roel, "\nWritten by Roel meanwhile")
     roel.wait_for_selector("[data-note-status][data-state=saved]", timeout=10000)
-    assert "Written by Roel meanwhile" not in _text(mark)
-    assert "Written by Mark on the train" not in _server_markdown(live_server, topic)
+    assert "Written by Roel meanwhile" not in note_text(mark)
+    assert "Written by Mark on the train" not in server_markdown(live_server, topic)
 
     mark.context.set_offline(False)
     for page in (roel, mark):
         _wait_for_words(page, "Written by Mark on the train", "Written by Roel meanwhile",
                         timeout=20000)
     mark.wait_for_selector("[data-note-status][data-state=saved]", timeout=10000)
-    wait_for(lambda: _text(roel) == _text(mark))
-    wait_for(lambda: _server_markdown(live_server, topic) == _text(mark))
+    wait_for(lambda: note_text(roel) == note_text(mark))
+    wait_for(lambda: server_markdown(live_server, topic) == note_text(mark))
 
 
 def test_a_reload_while_offline_keeps_the_text_on_the_phone(live_server, phone, topic):
     mark = phone()
     log_in(mark, live_server.url, "mark@example.org")
-    _open_note(mark, live_server, topic)
+    open_note(mark, live_server, topic)
 
     # The venue wifi lets pages load but nothing through the socket (a blocked WebSocket stays
     # silent, like a dead access point): the page reloads, the note can't sync.
@@ -125,11 +95,11 @@ def test_a_reload_while_offline_keeps_the_text_on_the_phone(live_server, phone, 
     mark.reload()
     _wait_for_words(mark, "Typed offline, then the phone reloaded", timeout=5000)
     mark.wait_for_selector("[data-note-status][data-state=offline]", timeout=20000)
-    assert "Typed offline" not in _server_markdown(live_server, topic)
+    assert "Typed offline" not in server_markdown(live_server, topic)
 
     blocked["socket"] = False
     mark.wait_for_selector("[data-note-status][data-state=saved]", timeout=30000)
-    wait_for(lambda: "Typed offline, then the phone reloaded" in _server_markdown(live_server,
+    wait_for(lambda: "Typed offline, then the phone reloaded" in server_markdown(live_server,
                                                                                   topic))
 
 
@@ -137,11 +107,11 @@ def test_a_visitor_reads_along_but_cannot_write(live_server, phone, topic):
     roel = phone()
     log_in(roel, live_server.url, "roel@example.org")
     roel_name = roel.locator(".topbar .who").inner_text().strip()
-    _open_note(roel, live_server, topic)
+    open_note(roel, live_server, topic)
     visitor = phone()  # not logged in: the demo event is public
     hosts = set()
     visitor.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
-    _open_note(visitor, live_server, topic, state="live")
+    open_note(visitor, live_server, topic, state="live")
     assert hosts == {f"127.0.0.1:{live_server.port}"}  # the editor comes from static/, no CDN
 
     editor = visitor.locator("[data-note-editor] .cm-content")

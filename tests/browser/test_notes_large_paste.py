@@ -4,39 +4,10 @@ editor sends them cut into updates the server accepts)."""
 
 from __future__ import annotations
 
-import pytest
-import requests
-
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, note_text, open_note, server_markdown
 from tests.live import wait_for
 
-SLUG = "drupal-cxo-brussels"
 MAX_UPDATE = 64 * 1024  # openspace.domain.notes.MAX_UPDATE
-
-
-@pytest.fixture
-def topic(live_server):
-    token = live_server.token("roel@example.org")
-    response = live_server.api("POST", f"/events/{SLUG}/topics", token,
-                               json={"title": "Pasting the whole minutes"})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def _open_note(page, server, topic, state: str = "saved"):
-    page.goto(f"{server.url}/t/{topic['id']}")
-    page.wait_for_selector(f"[data-note-status][data-state={state}]", timeout=10000)
-
-
-def _text(page) -> str:
-    return page.evaluate("window.openspaceNotes.view.state.doc.toString()")
-
-
-def _server_markdown(server, topic) -> str:
-    # Anonymous: the demo event is public (and polling must not spend token requests).
-    response = requests.get(f"{server.url}/api/v1/topics/{topic['id']}/notes", timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()["markdown"]
 
 
 def _minutes(size: int) -> str:
@@ -81,7 +52,7 @@ def test_a_64_kib_paste_is_saved_whole_and_reaches_the_other_phone(live_server, 
     log_in(roel, live_server.url, "roel@example.org")
     log_in(mark, live_server.url, "mark@example.org")
     for page in (roel, mark):
-        _open_note(page, live_server, topic)
+        open_note(page, live_server, topic)
     _count_big_updates(roel)
     minutes = _minutes(MAX_UPDATE)
 
@@ -90,15 +61,15 @@ def test_a_64_kib_paste_is_saved_whole_and_reaches_the_other_phone(live_server, 
     roel.wait_for_function("(w) => window.openspaceNotes.view.state.doc.toString().endsWith(w)",
                            arg=minutes, timeout=10000)
     roel.wait_for_selector("[data-note-status][data-state=saved]", timeout=30000)
-    wait_for(lambda: _server_markdown(live_server, topic) == _text(roel), timeout=30)
-    assert _server_markdown(live_server, topic).endswith(minutes)
+    wait_for(lambda: server_markdown(live_server, topic) == note_text(roel), timeout=30)
+    assert server_markdown(live_server, topic).endswith(minutes)
     mark.wait_for_function("(w) => window.openspaceNotes.view.state.doc.toString().endsWith(w)",
                            arg=minutes, timeout=30000)
-    assert _text(mark) == _text(roel)
+    assert note_text(mark) == note_text(roel)
     assert roel.evaluate("window.bigUpdates") == 0
     # The caret is after the pasted text, so typing goes on from there.
     roel.keyboard.type("\nAfter the paste")
-    wait_for(lambda: _server_markdown(live_server, topic).endswith(minutes + "\nAfter the paste"),
+    wait_for(lambda: server_markdown(live_server, topic).endswith(minutes + "\nAfter the paste"),
              timeout=30)
 
 
@@ -108,7 +79,7 @@ def test_a_change_larger_than_the_limit_made_offline_is_saved_in_pieces(live_ser
     log_in(roel, live_server.url, "roel@example.org")
     log_in(mark, live_server.url, "mark@example.org")
     for page in (roel, mark):
-        _open_note(page, live_server, topic)
+        open_note(page, live_server, topic)
     _count_big_updates(roel)
     minutes = _minutes(3 * MAX_UPDATE)
 
@@ -126,8 +97,8 @@ def test_a_change_larger_than_the_limit_made_offline_is_saved_in_pieces(live_ser
     roel.context.set_offline(False)
 
     roel.wait_for_selector("[data-note-status][data-state=saved]", timeout=60000)
-    wait_for(lambda: _server_markdown(live_server, topic) == _text(roel), timeout=30)
-    assert _server_markdown(live_server, topic).endswith(minutes + "\nTyped offline after it")
+    wait_for(lambda: server_markdown(live_server, topic) == note_text(roel), timeout=30)
+    assert server_markdown(live_server, topic).endswith(minutes + "\nTyped offline after it")
     mark.wait_for_function("(t) => window.openspaceNotes.view.state.doc.toString() === t",
-                           arg=_text(roel), timeout=30000)
+                           arg=note_text(roel), timeout=30000)
     assert roel.evaluate("window.bigUpdates") == 0
