@@ -50,7 +50,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import resource
 import shutil
 import signal
 import socket
@@ -67,6 +66,8 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from common import SLUG  # noqa: E402
 
+from openspace.fdlimit import raise_file_limit  # noqa: E402
+
 PYTHON = sys.executable
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 HOST = "127.0.0.1"
@@ -77,15 +78,6 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-def raise_nofile(wanted: int) -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
-    return soft
-
 
 def set_priority(pid: int, nice: int | None, cpus: set[int] | None) -> None:
     """Renice / pin a process of ours (0 = this one); never touches anyone else's."""
@@ -347,7 +339,7 @@ def listener_main(conn, url: str, count: int, slug: str, collect_timeout: float,
                   client_kind: str = "sio", nice: int | None = None,
                   cpus: set[int] | None = None) -> None:
     """A process holding `count` Socket.IO clients joined to the event; reports receive stamps."""
-    raise_nofile(count + 256)
+    raise_file_limit(count + 256)
     set_priority(0, nice, cpus)
     try:
         asyncio.run(_listener(conn, url, count, slug, collect_timeout, client_kind))
@@ -1030,7 +1022,7 @@ def main() -> None:
     if args.openspace_gc_freeze and not args.gc_log:
         parser.error("--openspace-gc-freeze needs --gc-log")
 
-    raise_nofile(4096)
+    raise_file_limit(4096)
     cpus = sorted(os.sched_getaffinity(0))
     args.server_cpus = {cpus[0]} if args.pin and len(cpus) > 1 else None
     args.client_cpus = set(cpus[1:]) if args.pin and len(cpus) > 1 else None

@@ -26,7 +26,6 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 
 import eventlet.wsgi  # noqa: E402
@@ -34,6 +33,8 @@ import socketio  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import topic_payload  # noqa: E402
+
+from openspace.fdlimit import raise_file_limit  # noqa: E402
 
 ROOM = "event:1"
 
@@ -124,10 +125,7 @@ def main() -> None:
     parser.add_argument("--ping-timeout", type=int, default=10)
     args = parser.parse_args()
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = args.max_connections + 256
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    raise_file_limit(args.max_connections + 256)
     sio = build_server(args.version_start, args.ping_interval, args.ping_timeout)
     app = socketio.WSGIApp(sio)
     print(f"floor relay: serving on http://{args.host}:{args.port} (eventlet, up to "

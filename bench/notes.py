@@ -64,7 +64,6 @@ from fanout import (  # noqa: E402
     ms,
     percentile,
     profiling,
-    raise_nofile,
     ratio,
     running_server,
     set_priority,
@@ -73,6 +72,7 @@ from fanout import (  # noqa: E402
 )
 
 from openspace.domain.crdt import varuint  # noqa: E402
+from openspace.fdlimit import raise_file_limit  # noqa: E402
 
 TOPIC = 1  # the first topic the seed proposes: the note everyone writes
 ALPHABET = string.ascii_lowercase + "     "  # words, more or less
@@ -266,7 +266,7 @@ class NoteClient:
 def client_main(conn, role: str, url: str, tokens: list[str | None], first: int, args: dict,
                 nice: int | None, cpus: set[int] | None) -> None:
     """A process holding editors (role "editors") or readers of the note."""
-    raise_nofile(len(tokens) + 256)
+    raise_file_limit(len(tokens) + 256)
     set_priority(0, nice, cpus)
     try:
         asyncio.run(_clients(conn, role, url, tokens, first, args))
@@ -837,7 +837,7 @@ def main() -> None:
     if args.editors > 64:
         parser.error("at most 64 editors (the seed's slots)")
 
-    raise_nofile(4096)
+    raise_file_limit(4096)
     cpus = sorted(os.sched_getaffinity(0))
     args.server_cpus = {cpus[0]} if args.pin and len(cpus) > 1 else None
     args.client_cpus = set(cpus[1:]) if args.pin and len(cpus) > 1 else None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
-import resource
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+
+from .fdlimit import raise_file_limit
 
 
 def _create_app() -> Flask:
@@ -23,16 +24,6 @@ def cli() -> None:
     """Run and manage an openspace instance."""
 
 
-def _raise_file_limit(wanted: int) -> int:
-    """Each socket is a file descriptor: lift the soft limit as far as the hard limit allows."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
-    return soft
-
-
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="OPENSPACE_HOST")
 @click.option("--port", default=5000, show_default=True, type=int, envvar="OPENSPACE_PORT")
@@ -45,7 +36,7 @@ def serve(host: str, port: int, max_connections: int) -> None:
     from .extensions import socketio
 
     app = current_app._get_current_object()
-    limit = _raise_file_limit(max_connections + 256)
+    limit = raise_file_limit(max_connections + 256)
     # Everything loaded at start-up lives for the whole process: move it out of the garbage
     # collector's sight, so full collections (which pause every socket) stay short. Measured
     # in docs/performance.md: full-GC pauses set the board fan-out's p99.
