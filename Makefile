@@ -35,7 +35,7 @@ test-postgres: setup
 		tests/notes/test_notes_api.py tests/notes_render tests/summary tests/test_cli.py \
 		tests/security/test_sessions.py tests/security/test_headers_cookies.py \
 		tests/security/test_csrf.py tests/security/test_xss.py tests/security/test_faults.py \
-		tests/security/test_api_fuzz.py tests/security/test_scaleout_sessions.py \
+		tests/security/test_api_fuzz.py \
 		tests/scaleout $(PYTEST_ARGS)
 
 lint: setup

@@ -5,32 +5,11 @@ sweeps its own connections). Runs in `make test-postgres` (skipped without Postg
 from __future__ import annotations
 
 import pytest
-import redis
 
 from tests.live import wait_for
-from tests.scaleout.clients import start_servers
-from tests.scaleout.services import empty_database, postgres_url, unique_channel
 from tests.security.test_live_sessions import Browser
 
-SHARED_REDIS = "redis://127.0.0.1:6379/0"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    url = postgres_url()
-    empty_database(url)
-    channel = unique_channel()
-    servers = start_servers(tmp_path_factory.mktemp("pair"), 2, OPENSPACE_DATABASE_URL=url,
-                            OPENSPACE_MESSAGE_QUEUE=SHARED_REDIS,
-                            OPENSPACE_MESSAGE_QUEUE_CHANNEL=channel)
-    yield servers
-    for server in servers:
-        server.stop()
-    client = redis.Redis.from_url(SHARED_REDIS)
-    keys = list(client.scan_iter(match=f"{channel}:*"))
-    if keys:
-        client.delete(*keys)
 
 
 def test_a_password_change_on_one_process_cuts_the_sockets_on_the_other(pair):
