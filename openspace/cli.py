@@ -45,15 +45,29 @@ def serve(host: str, port: int, max_connections: int) -> None:
     mode = socketio.async_mode
     click.echo(f"openspace: serving on http://{host}:{port} ({mode}, up to "
                f"{max_connections} connections, fd limit {limit})")
-    stall = os.environ.get("OPENSPACE_STALL_REPORT")
+    stall = _stall_report(os.environ.get("OPENSPACE_STALL_REPORT"))
     if stall and mode != "threading":
         from . import watchdog
 
-        watchdog.start(float(stall), sleep=socketio.sleep, spawn=socketio.start_background_task)
+        watchdog.start(stall, sleep=socketio.sleep, spawn=socketio.start_background_task)
     kwargs: dict = {"log_output": False}
     if mode == "eventlet":
         kwargs["max_size"] = max_connections
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=mode == "threading", **kwargs)
+
+
+def _stall_report(value: str | None) -> float | None:
+    """OPENSPACE_STALL_REPORT: seconds (a number > 0), or unset/empty for off."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise click.ClickException(
+            f"OPENSPACE_STALL_REPORT must be a number of seconds above 0, like 0.5; not {value!r}")
+    return seconds
 
 
 @cli.command("demo")

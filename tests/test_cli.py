@@ -88,3 +88,16 @@ def test_board_lock_from_the_cli_needs_an_organizer(app):
     assert locked.exit_code == 0, locked.output
     with app.app_context():
         assert get_event(SLUG, None).board_state == "locked"
+
+
+def test_serve_refuses_a_stall_report_that_is_not_a_number_of_seconds(tmp_path):
+    env = {**os.environ, "OPENSPACE_INSTANCE_DIR": str(tmp_path),
+           "OPENSPACE_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    for bad in ("soon", "-1", "nan"):
+        result = subprocess.run(
+            [sys.executable, "-m", "openspace", "serve", "--port", str(_free_port())],
+            env={**env, "OPENSPACE_STALL_REPORT": bad}, cwd=ROOT, capture_output=True,
+            text=True, timeout=60)
+        assert result.returncode == 1
+        assert "OPENSPACE_STALL_REPORT must be a number of seconds above 0" in result.stderr
+        assert repr(bad) in result.stderr
