@@ -80,6 +80,12 @@ class NoteRelay:
         self._lock = threading.Lock()  # green under eventlet/gevent; held for dict work only
         self._last: dict[int, float] = {}  # topic id -> when its last message went out
         self._pending: dict[int, list[tuple[bytes, str | None]]] = {}
+        self._scheduled = 0  # flushes scheduled and not yet sent
+
+    @property
+    def idle(self) -> bool:
+        """No merged message is waiting or on its way (what went out at once is sent)."""
+        return self._scheduled == 0
 
     def relay(self, topic_id: int, update: bytes, origin: str | None) -> None:
         with self._lock:
@@ -93,20 +99,25 @@ class NoteRelay:
                 self._last[topic_id] = now
             else:
                 self._pending[topic_id] = [(update, origin)]
+                self._scheduled += 1
         if wait <= 0:
             self._send(topic_id, [(update, origin)])
         else:
             socketio.start_background_task(self._flush_later, topic_id, wait)
 
     def _flush_later(self, topic_id: int, wait: float) -> None:
-        socketio.sleep(wait)
-        with self._lock:
-            batch = self._pending.pop(topic_id, [])
-            self._last[topic_id] = time.monotonic()
-            if len(self._last) > 10_000:  # forget notes nobody typed in for a while
-                cutoff = time.monotonic() - 60
-                self._last = {t: at for t, at in self._last.items() if at > cutoff}
-        self._send(topic_id, batch)
+        try:
+            socketio.sleep(wait)
+            with self._lock:
+                batch = self._pending.pop(topic_id, [])
+                self._last[topic_id] = time.monotonic()
+                if len(self._last) > 10_000:  # forget notes nobody typed in for a while
+                    cutoff = time.monotonic() - 60
+                    self._last = {t: at for t, at in self._last.items() if at > cutoff}
+            self._send(topic_id, batch)
+        finally:
+            with self._lock:
+                self._scheduled -= 1
 
     def _send(self, topic_id: int, batch: list[tuple[bytes, str | None]]) -> None:
         if not batch:

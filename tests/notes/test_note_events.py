@@ -234,6 +234,7 @@ def test_updates_in_one_relay_window_go_out_as_one_merged_message(app, world, so
     relay.relay(world.topic_id, updates[2], "sid-of-another")
     first = {"topic_id": world.topic_id, "update": updates[0]}
     assert _relayed(alice) == _relayed(bob) == [first]
+    assert not relay.idle  # the other two wait for the window to end
 
     later = {"alice": [], "bob": []}
     deadline = time.monotonic() + 30
@@ -251,3 +252,6 @@ def test_updates_in_one_relay_window_go_out_as_one_merged_message(app, world, so
     reader.apply(updates[0])
     reader.apply(merged)
     assert str(reader) == str(editor) != before
+    while not relay.idle and time.monotonic() < deadline:  # its flush is finishing
+        time.sleep(0.01)
+    assert relay.idle

@@ -9,7 +9,9 @@ import io
 
 import pytest
 
+from openspace import realtime
 from openspace.extensions import socketio
+from tests.live import wait_for
 from tests.security.conftest import (
     ROLES,
     SECRET_NAME,
@@ -39,6 +41,9 @@ def fresh(template):
     for sock in sockets:
         if sock.is_connected():
             sock.disconnect()
+    # A note update this case made may still be on its way (merged relays go out up to 50 ms
+    # later): let it land here, not in the next case's listener.
+    wait_for(lambda: realtime.note_relay.idle)
 
 
 def _routes(app) -> set[tuple[str, str]]:
