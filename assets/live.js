@@ -9,9 +9,16 @@
 //   [data-live-status]    where the connection state is shown
 //   [data-presence]       how many people are connected to this event
 //   [data-announcements]  the ticker list
+//   [data-projector]      on the root of the wall screen: re-rendered when organizers switch
+//                         what projectors show (projector:changed)
+//   [data-headcount]      (Now & Next, the rooms view, the projector) how many people are checked
+//                         into topic N now; data-capacity; patched by headcount:changed
+//   [data-changes-at]     (Now & Next) the event-clock time "YYYY-MM-DDTHH:MM" at which a slot
+//                         starts or ends: the page is refetched then
 // Changes arrive as board:changed {version, kind, topic?|topics?}; versions increase by one.
 // A change that is not exactly the next version means we missed something: refetch the page.
 import { io } from "socket.io-client";
+import { _, ngettext } from "./i18n.js";
 
 const root = document.querySelector("[data-live-board]");
 
@@ -37,13 +44,57 @@ function topicCard(topic, capacity, tag) {
   card.dataset.topicId = topic.id;
   const link = text("a", "topic-title", topic.title);
   link.href = "/t/" + topic.id;
-  card.append(link, text("span", "convener", "by " + topic.convener.name));
+  card.append(link, text("span", "convener", _("by %(name)s", { name: topic.convener.name })));
   // Same words as the server's interest() macro: "5 coming · 12 seats", flagged when too small.
   const interest = text("span", "interest" + (topic.over_capacity ? " over" : ""),
-    `${topic.interest_count} coming` + (capacity ? ` · ${capacity} seats` : ""));
-  if (topic.over_capacity) interest.append(" ", text("strong", "flag", "Over capacity"));
+    ngettext("%(num)d coming", "%(num)d coming", topic.interest_count)
+    + (capacity ? " · " + ngettext("%(num)d seat", "%(num)d seats", capacity) : ""));
+  if (topic.over_capacity) interest.append(" ", text("strong", "flag", _("Over capacity")));
   card.append(interest);
+  if (topic.tags && topic.tags.length) card.append(tagChips(topic.tags));
   return card;
+}
+
+// Tags: on the wall plain words; on phones and laptops chips that open the marketplace filtered
+// by the tag (the same markup as the tag_chips() macro).
+function tagChips(tags) {
+  if (root.hasAttribute("data-projector")) {
+    const line = text("span", "tags", "");
+    tags.forEach((tag, i) => line.append(i ? " " : "", text("span", "tag", "#" + tag)));
+    return line;
+  }
+  const list = text("ul", "chips tags", "");
+  list.setAttribute("aria-label", _("Tags"));
+  for (const tag of tags) {
+    const link = text("a", "chip tag", "#" + tag);
+    link.href = `/e/${encodeURIComponent(root.dataset.slug)}/marketplace?tag=${encodeURIComponent(tag)}`;
+    const item = document.createElement("li");
+    item.append(link);
+    list.append(item);
+  }
+  return list;
+}
+
+// "I'll come" on a new marketplace card, for members (the page says so): the same form the
+// server renders, posting back to this page.
+function interestForm(topic) {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = `/t/${topic.id}/interest`;
+  form.className = "button-form";
+  const fields = { csrf_token: document.querySelector('meta[name="csrf-token"]')?.content || "",
+    interested: "1", next: location.pathname + location.search + "#t" + topic.id };
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.append(input);
+  }
+  const button = text("button", "btn small", _("I'll come"));
+  button.type = "submit";
+  form.append(button);
+  return form;
 }
 
 function removeTopic(id) {
@@ -71,10 +122,24 @@ function applyTopic(topic) {
     const list = document.querySelector("[data-marketplace]");
     if (!list) return true;
     const card = topicCard(topic, 0, "li");
+    if (root.hasAttribute("data-member")) card.append(interestForm(topic));
     list.append(card);
     list.closest("section")?.querySelector("[data-empty-note]")?.remove();
     flash(card);
   }
+  return true;
+}
+
+// A topic already on this page is redrawn where it is, keeping what only the server knew
+// (whether this viewer comes: the button under it).
+function updateInPlace(topic) {
+  const old = document.querySelector(`[data-marketplace] [data-topic-id="${topic.id}"]`);
+  if (!old || topic.status !== "proposed") return false;
+  const card = topicCard(topic, 0, "li");
+  const form = old.querySelector(".button-form");
+  if (form) card.append(form);
+  old.replaceWith(card);
+  flash(card);
   return true;
 }
 
@@ -107,11 +172,11 @@ async function refetch({ quiet = false } = {}) {
       highlightNow();
       document.dispatchEvent(new CustomEvent("openspace:refetched"));
       if (!quiet) {
-        setStatus("synced", "Back in sync");
-        setTimeout(() => setStatus("live", "Live"), 2500);
+        setStatus("synced", _("Back in sync"));
+        setTimeout(() => setStatus("live", _("Live")), 2500);
       }
     } catch (error) {
-      setStatus("offline", "Could not refresh the board; retrying…");
+      setStatus("offline", _("Could not refresh the board; retrying…"));
       setTimeout(() => { refetching = null; refetch(); }, 3000);
       return;
     }
@@ -125,8 +190,18 @@ function onChange(change) {
   if (change.version !== version + 1) { refetch(); return; }
   const topics = change.topics || (change.topic ? [change.topic] : []);
   if (!topics.length) { refetch(); return; } // rooms, slots, lock state: re-render the page
+  // The marketplace page draws placed topics with their room and time, which a change does
+  // not carry; a filtered one would have to know the filter: both ask the server again.
+  const market = document.querySelector("[data-placed-list]");
+  if (market && (root.hasAttribute("data-filtered") || topics.some((t) => t.status === "placed"
+      || document.querySelector(`[data-placed-list] [data-topic-id="${t.id}"]`)))) {
+    version = change.version;
+    root.dataset.version = version;
+    refetch({ quiet: true });
+    return;
+  }
   for (const topic of topics) {
-    if (!applyTopic(topic)) { refetch(); return; }
+    if (!updateInPlace(topic) && !applyTopic(topic)) { refetch(); return; }
   }
   version = change.version;
   root.dataset.version = version;
@@ -139,8 +214,13 @@ function onAnnouncement({ kind, announcement }) {
     list.querySelector(`[data-announcement-id="${announcement.id}"]`)?.remove();
     return;
   }
-  const item = text("li", "announcement", announcement.text);
+  // The server formats the time on the event's clock (domain/times.py): shown as sent.
+  const item = document.createElement("li");
+  item.className = "announcement";
   item.dataset.announcementId = announcement.id;
+  const time = text("time", "announcement-time", announcement.time || "");
+  time.dateTime = announcement.created_at;
+  item.append(time, " ", announcement.text);
   list.prepend(item);
   while (list.children.length > 5) list.lastElementChild.remove();
   flash(item);
@@ -156,41 +236,82 @@ function eventClock() {
 }
 
 function highlightNow() {
-  if (!root.dataset.timezone) return;
+  if (!root.dataset.timezone) return null;
   const now = eventClock();
+  let current = null;
   document.querySelectorAll("[data-slot-start]").forEach((row) => {
     const running = row.dataset.slotStart <= now && now < row.dataset.slotEnd;
     row.classList.toggle("current", running);
+    if (running && !current) current = row;
   });
+  // The running clock is the one time the browser formats: in the event's zone, with the
+  // locale the server names (domain/times.py BROWSER_LOCALE), so it reads like the server's.
   document.querySelectorAll("[data-event-clock]").forEach((el) => {
-    el.textContent = now.slice(11, 16);
+    el.textContent = new Intl.DateTimeFormat(el.dataset.clockLocale || "en-GB", {
+      timeZone: root.dataset.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).format(new Date());
   });
+  // Now & Next changes by the clock too: when a slot starts or ends, fetch the new answer.
+  const changes = document.querySelector("[data-changes-at]");
+  if (changes && changes.dataset.changesAt && changes.dataset.changesAt <= now) {
+    changes.dataset.changesAt = "";
+    refetch({ quiet: true });
+  }
+  return current;
+}
+
+// The board opens at the running slot (the now line), unless the link named a place: the
+// page's own first screen (propose, the marketplace) is one swipe up.
+function scrollToNow(current) {
+  if (!current || !root.hasAttribute("data-scroll-now") || location.hash) return;
+  const top = current.getBoundingClientRect().top;
+  if (top > 0 && top < window.innerHeight * 0.6) return; // already in sight
+  current.scrollIntoView({ block: "start" });
 }
 
 if (root) {
-  setStatus("connecting", "Connecting…");
+  setStatus("connecting", _("Connecting…"));
   const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
   let joinedOnce = false;
   socket.on("connect", () => {
     socket.emit("event:join", { slug: root.dataset.slug }, (ack) => {
-      if (!ack || !ack.ok) { setStatus("offline", (ack && ack.error.message) || "Refused"); return; }
+      if (!ack || !ack.ok) {
+        setStatus("offline", (ack && ack.error.message) || _("Refused"));
+        return;
+      }
       if (ack.version !== version || joinedOnce) {
         refetch();
       } else {
-        setStatus("live", "Live");
+        setStatus("live", _("Live"));
       }
       joinedOnce = true;
     });
   });
-  socket.on("disconnect", () => setStatus("offline", "Offline — reconnecting…"));
-  socket.io.on("reconnect_attempt", () => setStatus("offline", "Offline — reconnecting…"));
+  socket.on("disconnect", () => setStatus("offline", _("Offline — reconnecting…")));
+  socket.io.on("reconnect_attempt", () => setStatus("offline", _("Offline — reconnecting…")));
   socket.on("board:changed", onChange);
+  // The event turned private or was deleted: the page reloads into what this visitor may see.
+  socket.on("access:ended", () => { socket.disconnect(); window.location.reload(); });
   socket.on("announcement", onAnnouncement);
+  socket.on("projector:changed", () => {
+    if (root.hasAttribute("data-projector")) refetch({ quiet: true });
+  });
+  socket.on("headcount:changed", ({ counts }) => {
+    // Check-ins (the law of two feet): patch the counts in place (200 people checking in must
+    // not make every phone refetch the page 200 times).
+    (counts || []).forEach((c) => {
+      document.querySelectorAll(`[data-headcount="${Number(c.topic_id)}"]`).forEach((el) => {
+        el.textContent = ngettext("%(num)s here", "%(num)s here", c.here, { num: c.here });
+        el.classList.toggle("over", Boolean(c.over_capacity));
+        el.closest("[data-headcount-row]")?.classList.toggle("over", Boolean(c.over_capacity));
+      });
+    });
+  });
   socket.on("presence", ({ count }) => {
     document.querySelectorAll("[data-presence]").forEach((el) => { el.textContent = count; });
   });
-  window.addEventListener("offline", () => setStatus("offline", "Offline — reconnecting…"));
-  highlightNow();
+  window.addEventListener("offline", () => setStatus("offline", _("Offline — reconnecting…")));
+  scrollToNow(highlightNow());
   setInterval(highlightNow, 20000);
   window.openspaceLive = { socket, refetch, get version() { return version; } };
 }

@@ -32,6 +32,8 @@ import { deleteMarkupBackward, insertNewlineContinueMarkup,
   markdownLanguage } from "@codemirror/lang-markdown";
 import { tags } from "@lezer/highlight";
 import { splitUpdate } from "./note-updates.js";
+import { mentions } from "./mentions.js";
+import { safeAwarenessUpdate, userColour } from "./note-presence.js";
 
 const SEND_EVERY = 100; // ms between batches of keystrokes: at most ten messages a second
 const ACK_TIMEOUT = 15000; // a batch not acknowledged by then is sent again (updates are idempotent)
@@ -41,9 +43,6 @@ const IDB_WAIT = 1500; // join without the local copy rather than hang if Indexe
 const REMOTE = "remote"; // transaction origin of what came from the server
 const MAX_UPDATE = 64 * 1024; // the server's limit on one note:update (domain/notes.py)
 const BATCH_BYTES = MAX_UPDATE - 1024; // what we send at most in one message
-// Caret and name-tag colours: dark enough for white text on them, told apart by the user's id.
-const COLOURS = ["#1f5fbf", "#1d7a46", "#a3470b", "#8e24aa", "#b3261e", "#00796b", "#6d4c41",
-  "#c2185b"];
 const STATES = {
   connecting: "Connecting…",
   saved: "Saved",
@@ -82,11 +81,6 @@ const highlight = HighlightStyle.define([
   { tag: tags.monospace, fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" },
   { tag: [tags.processingInstruction, tags.contentSeparator], color: "var(--muted)" },
 ]);
-
-function userColour(id) {
-  const colour = COLOURS[Math.abs(Number(id) || 0) % COLOURS.length];
-  return { color: colour, colorLight: colour + "33" };
-}
 
 function showPeople(awareness, editable) {
   const list = root.querySelector("[data-note-people]");
@@ -149,6 +143,7 @@ function start() {
         yCollab(text, awareness, editable ? {} : { undoManager: false }),
         EditorState.readOnly.of(!editable),
         EditorView.editable.of(editable),
+        ...(editable && root.dataset.mentions ? [mentions(root.dataset.mentions)] : []),
       ],
     }),
   });
@@ -356,8 +351,13 @@ function start() {
       }, 2000);
     }
   });
+  // The event turned private or was deleted: the page reloads into what this reader may see.
+  socket.on("access:ended", () => { socket.disconnect(); window.location.reload(); });
+  // Others' presence, made safe first (note-presence.js): it ends up in style attributes.
   socket.on("note:awareness", ({ topic_id: id, update }) => {
-    if (id === topicId && update) applyAwarenessUpdate(awareness, bytes(update), REMOTE);
+    if (id !== topicId || !update) return;
+    const safe = safeAwarenessUpdate(bytes(update));
+    if (safe) applyAwarenessUpdate(awareness, safe, REMOTE);
   });
   window.addEventListener("offline", showState);
   window.addEventListener("online", showState);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,8 +14,10 @@ from werkzeug.exceptions import HTTPException
 from config import Config
 
 from .domain import ratelimit, tx
-from .domain.errors import DomainError, Unavailable
-from .extensions import csrf, db, login_manager, migrate, socketio
+from .domain.errors import DomainError, RateLimited, Unavailable
+from .extensions import compress, csrf, db, login_manager, migrate, socketio
+from .i18n import _
+from .jsonwire import BoundedJSONProvider, SocketJSON
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,12 +30,15 @@ def create_app(config_class: type = Config) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    app.json = BoundedJSONProvider(app)  # request bodies: nesting bounded before parsing
     register_extensions(app)
+    register_i18n(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
     register_security(app)
+    register_limits(app)
     return app
 
 
@@ -45,6 +51,7 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -61,6 +68,7 @@ def register_extensions(app: Flask) -> None:
         **_client_manager(app),
         cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
         max_http_buffer_size=256 * 1024,
+        json=SocketJSON,  # socket messages: nesting bounded before parsing
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
     )
@@ -82,6 +90,9 @@ def _client_manager(app: Flask) -> dict:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .web.converters import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # before any route that uses <id:...>
     from .web.api import bp as api_bp
     from .web.auth import bp as auth_bp
     from .web.board import bp as board_bp
@@ -99,19 +110,62 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notes_bp)
     from .web.summary import bp as summary_bp  # the book of proceedings, exports, calendars
     app.register_blueprint(summary_bp)
+    from .web.admin import bp as admin_bp  # instance admins: events, accounts, mail, log
+    app.register_blueprint(admin_bp)
+    from .web.printing import bp as printing_bp  # room signs and session cards, printed
+    app.register_blueprint(printing_bp)
+    from .web.pwa import bp as pwa_bp  # the installable app: manifest, service worker, offline
+    app.register_blueprint(pwa_bp)
+    from .web.advisor import bp as advisor_bp  # organizers: the schedule advisor
+    app.register_blueprint(advisor_bp)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _http_messages() -> dict[int, str]:
+    """Werkzeug's own descriptions of the HTTP errors, in the language being spoken (an error
+    raised with a message of ours keeps it: those are translated where they are raised)."""
+    return {
+        400: _("The browser sent a request this server could not understand."),
+        401: _("You need to log in to see this."),
+        403: _("You do not have permission to see this."),
+        404: _("This page does not exist. If you typed the address, check its spelling."),
+        405: _("This page cannot be used that way."),
+        413: _("What you sent is too large."),
+        429: _("Too many requests. Wait a moment, then try again."),
+        500: _("Something went wrong on the server. Try again in a moment."),
+    }
+
+
+# Flask-WTF's reasons for refusing a form (its CSRFError descriptions), in the language spoken.
+def _csrf_messages() -> dict[str, str]:
+    return {
+        "The CSRF token is missing.": _("The CSRF token is missing."),
+        "The CSRF session token is missing.": _("The CSRF session token is missing."),
+        "The CSRF token has expired.": _("The CSRF token has expired."),
+        "The CSRF token is invalid.": _("The CSRF token is invalid."),
+        "The CSRF tokens do not match.": _("The CSRF tokens do not match."),
+    }
+
+
+def _http_message(error: HTTPException) -> str:
+    if error.description != type(error).description:
+        return error.description
+    return _http_messages().get(error.code, error.description)
+
+
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
+        headers = {}
+        if isinstance(error, RateLimited):
+            headers["Retry-After"] = str(math.ceil(error.extra.get("retry_after") or 1))
         if _wants_json():
-            return jsonify(error=error.to_dict()), error.status
-        return render_template("error.html", error=error), error.status
+            return jsonify(error=error.to_dict()), error.status, headers
+        return render_template("error.html", error=error), error.status, headers
 
     @app.errorhandler(sa.exc.SQLAlchemyError)
     def database_error(error: sa.exc.SQLAlchemyError):
@@ -134,7 +188,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        body = {"code": "csrf_failed", "message": error.description}
+        body = {"code": "csrf_failed",
+                "message": _csrf_messages().get(error.description, error.description)}
         if _wants_json():
             return jsonify(error=body), 400
         return render_template("error.html", error=body, status=400), 400
@@ -142,10 +197,12 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
-        body = {"code": code, "message": error.description}
+        body = {"code": code, "message": _http_message(error)}
+        # The exception's own headers stay (a 405's Allow, which RFC 9110 requires).
+        headers = [(k, value) for k, value in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify(error=body), error.code
-        return render_template("error.html", error=body, status=error.code), error.code
+            return jsonify(error=body), error.code, headers
+        return render_template("error.html", error=body, status=error.code), error.code, headers
 
 
 def _forget_connection() -> None:
@@ -162,10 +219,24 @@ def register_sockets(app: Flask) -> None:
     from . import realtime, sockets  # noqa: F401
 
 
+def register_i18n(app: Flask) -> None:
+    from .web import i18n, theme
+
+    i18n.register(app)
+    theme.register(app)  # the light/dark switch, a preference beside the language
+
+
 def register_security(app: Flask) -> None:
-    from .web import security
+    from .web import assets, security
 
     security.register(app)
+    assets.register(app)  # fingerprinted, compressed static files; pages revalidated
+
+
+def register_limits(app: Flask) -> None:
+    from .web import limits
+
+    limits.register(app)
 
 
 def register_commands(app: Flask) -> None:

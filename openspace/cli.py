@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import os
 
 import click
@@ -36,6 +37,7 @@ def serve(host: str, port: int, max_connections: int) -> None:
     from .extensions import socketio
 
     app = current_app._get_current_object()
+    app.config["SERVE_HOST"] = host  # the join QR warns when no phone can reach this address
     limit = raise_file_limit(max_connections + 256)
     # Everything loaded at start-up lives for the whole process: move it out of the garbage
     # collector's sight, so full collections (which pause every socket) stay short. Measured
@@ -50,10 +52,39 @@ def serve(host: str, port: int, max_connections: int) -> None:
         from . import watchdog
 
         watchdog.start(stall, sleep=socketio.sleep, spawn=socketio.start_background_task)
+    if app.config["MAIL_URL"] and app.config["MAIL_WORKER"] and mode != "threading":
+        from .domain.mail import queue
+
+        # A green thread: SMTP waits are cooperative, so a slow server holds up nobody.
+        socketio.start_background_task(queue.run_worker, app, sleep=socketio.sleep)
+        click.echo("openspace: sending mail from this process (OPENSPACE_MAIL_WORKER=0: not)")
     kwargs: dict = {"log_output": False}
+    # Idle and silent connections are closed after OPENSPACE_SOCKET_TIMEOUT (no socket is
+    # held forever by a client that stopped talking; live WebSockets hear a pong every ping).
+    timeout = app.config["SOCKET_TIMEOUT"]
     if mode == "eventlet":
         kwargs["max_size"] = max_connections
+        kwargs["socket_timeout"] = timeout
+    elif mode == "gevent" and importlib.util.find_spec("geventwebsocket") is None:
+        # (gevent-websocket, if installed, brings Flask-SocketIO's own handler class instead.)
+        kwargs["handler_class"] = _gevent_handler(timeout)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=mode == "threading", **kwargs)
+
+
+def _gevent_handler(timeout: float) -> type:
+    """gevent's WSGI handler with a socket timeout (gevent's own has none): a connection that
+    stays silent that long is closed quietly."""
+    from gevent.pywsgi import WSGIHandler  # gevent only when the server runs on it
+
+    class TimeoutHandler(WSGIHandler):
+        def handle(self) -> None:
+            self.socket.settimeout(timeout)
+            try:
+                super().handle()  # closes the socket however it ends
+            except TimeoutError:
+                pass
+
+    return TimeoutHandler
 
 
 def _stall_report(value: str | None) -> float | None:
@@ -181,9 +212,97 @@ def import_command(file, slug: str | None) -> None:
                f"{len(event.slots)} time slots, {len(event.memberships)} members.")
 
 
+@cli.group("admin")
+def admin_group() -> None:
+    """Instance admins: who may see every event and account at /admin."""
+
+
+def _set_admin(email: str, admin: bool) -> None:
+    from .domain import admin as admin_domain
+    from .domain.errors import DomainError
+
+    try:
+        user = admin_domain.set_admin(email=email, admin=admin)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{user.email} is {'now' if admin else 'no longer'} an instance admin.")
+
+
+@admin_group.command("add")
+@click.argument("email")
+@with_appcontext
+def admin_add(email: str) -> None:
+    """Make the account with this email an instance admin."""
+    _set_admin(email, True)
+
+
+@admin_group.command("remove")
+@click.argument("email")
+@with_appcontext
+def admin_remove(email: str) -> None:
+    """Make the account with this email an ordinary account again."""
+    _set_admin(email, False)
+
+
+@admin_group.command("list")
+@with_appcontext
+def admin_list() -> None:
+    """Show the instance admins."""
+    from .domain import admin as admin_domain
+
+    for user in admin_domain.admins():
+        click.echo(f"{user.email}\t{user.name}")
+
+
+@cli.group("mail")
+def mail_group() -> None:
+    """Outgoing mail: the worker that sends the queue, sign-in links by hand."""
+
+
+@mail_group.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@with_appcontext
+def mail_worker(once: bool) -> None:
+    """Send queued mail (beside `openspace serve` with OPENSPACE_MAIL_WORKER=0, or as well:
+    any number of workers share the queue, and each mail goes out once)."""
+    from .domain.mail import MailOff, queue
+
+    app = current_app._get_current_object()
+    if not app.config["MAIL_URL"]:
+        raise click.ClickException(MailOff.message)
+    if once:
+        click.echo(f"sent {queue.send_due()} mail(s)")
+        return
+    click.echo(f"openspace: mail worker {queue.worker_name()} started")
+    queue.run_worker(app)
+
+
+@mail_group.command("link")
+@click.argument("email")
+@click.option("--base-url", envvar="OPENSPACE_BASE_URL", default="http://localhost:5000",
+              show_default=True, help="This site's address, for the link.")
+@with_appcontext
+def mail_link(email: str, base_url: str) -> None:
+    """Print a sign-in link (one use, one hour) for the account with this email, to hand over
+    yourself: how people without a password get in when the server sends no mail."""
+    from flask import url_for
+
+    from .domain.errors import DomainError
+    from .domain.mail import tokens
+
+    try:
+        user, secret = tokens.issue_signin_link(email=email)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    with current_app.test_request_context(base_url=base_url):
+        click.echo(url_for("auth.signin_link", token=secret, _external=True))
+
+
 def register(app: Flask) -> None:
     """Commands also reachable as `flask --app openspace ...`."""
     app.cli.add_command(demo)
     app.cli.add_command(board_group)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(admin_group)
+    app.cli.add_command(mail_group)

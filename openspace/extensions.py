@@ -1,5 +1,7 @@
 """The app's extensions, created unbound; create_app() binds them."""
 
+from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -27,3 +29,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 socketio = SocketIO()
 migrate = Migrate()
+babel = Babel()  # languages: openspace/i18n (catalogs, formats), openspace/web/i18n (choice)
+compress = Compress()  # pages and JSON, gzip/brotli; static files: web/assets.py

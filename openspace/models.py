@@ -31,6 +31,13 @@ class BoardState(enum.StrEnum):
     LOCKED = "locked"
 
 
+class ProjectorMode(enum.StrEnum):
+    AUTO = "auto"  # the agenda, or the news between sessions (domain/projector.py says when)
+    BOARD = "board"  # always the agenda grid
+    NEWS = "news"  # always the session reports
+    ACTIONS = "actions"  # the closing circle: open action items that nobody owns yet
+
+
 class Role(enum.StrEnum):
     ORGANIZER = "organizer"
     PARTICIPANT = "participant"
@@ -64,9 +71,21 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    # Bumped on logout-everywhere and password change: every older session cookie stops working.
+    # Bumped on logout-everywhere, password change or reset and disabling (its Login rows go
+    # too): every older session and remember cookie stops working.
     session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The language the person chose (a tag of openspace.i18n.LANGUAGES); None: not chosen, so
+    # their browser's or the event's language is spoken.
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
+    # An instance admin (`openspace admin add EMAIL`): sees every event and account (/admin).
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Set by an instance admin: the account can no longer log in, its sessions and tokens end.
+    disabled_at: Mapped[datetime | None]
+    # Mails people opt into (domain/mail/notifications.py): sessions they'll come to moved or
+    # were withdrawn; an event's summary was published.
+    notify_sessions: Mapped[bool] = mapped_column(default=False)
+    notify_summary: Mapped[bool] = mapped_column(default=False)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -74,11 +93,30 @@ class User(UserMixin, db.Model):
     def is_quick(self) -> bool:
         return self.password_hash is None
 
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.name!r}>"
+
+
+class Login(db.Model):
+    """One browser's login (a device): its random key travels in the Flask-Login id
+    "<user id>:<epoch>:<key>" of the session and remember cookies. Logging out deletes the row,
+    so a copy of either cookie, replayed, no longer logs anyone in; the user's other devices
+    keep theirs."""
+
+    __tablename__ = "logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # sha256 of the key: a database dump does not hold working cookies.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApiToken(db.Model):
@@ -107,6 +145,9 @@ class Event(db.Model):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     hashtag: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The event's own language (a tag of openspace.i18n.LANGUAGES): new notes' report template,
+    # the summary and export headings, the calendar feed, the projector.
+    language: Mapped[str] = mapped_column(sa.String(16), default="en", server_default="en")
     visibility: Mapped[Visibility] = mapped_column(
         _enum(Visibility, "visibility"), default=Visibility.PUBLIC
     )
@@ -114,10 +155,21 @@ class Event(db.Model):
         _enum(BoardState, "board_state"), default=BoardState.OPEN
     )
     summary_published: Mapped[bool] = mapped_column(default=False)
+    # What every projector shows; organizers switch it live (domain/projector.py).
+    projector_mode: Mapped[ProjectorMode] = mapped_column(
+        _enum(ProjectorMode, "projector_mode"), default=ProjectorMode.AUTO
+    )
+    # The network address of this machine that the join QR uses when the projector is opened
+    # on the machine itself (127.0.0.1 reaches no phone); "" = chosen automatically.
+    join_address: Mapped[str] = mapped_column(sa.String(45), default="")
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     # Increases by exactly one in the transaction of every board change.
     board_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who created it (or restored it from an export): co-organizers cannot demote them. A plain
+    # id, no foreign key: adding one makes SQLite rebuild this table, and the rebuild's drop
+    # would cascade to every topic and membership.
+    created_by_id: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
@@ -234,6 +286,29 @@ class Topic(db.Model):
         return f"<Topic {self.id} {self.title!r}>"
 
 
+class CheckIn(db.Model):
+    """The law of two feet: an attendee says "I'm here" in a running session. One open check-in
+    per person (the partial unique index): checking in elsewhere closes the previous one, and a
+    check-in ends with its slot. Closed rows stay: who was in a session, for the summary."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        sa.Index("uq_check_ins_open_user", "user_id", unique=True,
+                 sqlite_where=sa.text("left_at IS NULL"),
+                 postgresql_where=sa.text("left_at IS NULL")),
+        sa.Index("ix_check_ins_topic_open", "topic_id", "left_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topics.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slots.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Interest(db.Model):
     """An attendee's "I'll come" on a topic."""
 
@@ -323,3 +398,114 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     uploader: Mapped[User | None] = relationship()
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its turn (next_attempt_at)
+    SENDING = "sending"  # claimed by a worker until claimed_until
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or out of attempts: shown to organizers and admins
+
+
+class MailMessage(db.Model):
+    """One mail in the outgoing queue (domain/mail/queue.py): rendered when queued, sent by a
+    worker that claims it, retried with back-off."""
+
+    __tablename__ = "mail_queue"
+    __table_args__ = (sa.Index("ix_mail_queue_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text, default="")
+    # What it is (reset, signin, invite, confirm_email, notify_sessions, notify_summary), for
+    # the queue pages; never its link (tokens are only in the body).
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus, "mail_status"),
+                                               default=MailStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class MailToken(db.Model):
+    """A link sent by mail (domain/mail/tokens.py): reset a password, sign in, join an event by
+    invitation, confirm an address. Only the sha256 of its random secret is stored; it works
+    once, until expires_at, and a newer link of the same purpose for the same account ends it."""
+
+    __tablename__ = "mail_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str | None] = mapped_column(sa.String(16))  # an invitation's role
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    next_path: Mapped[str] = mapped_column(sa.String(500), default="")  # where a sign-in goes
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    event: Mapped[Event | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class Notice(db.Model):
+    """A change someone opted to hear about, waiting to go out with the others of its burst
+    (domain/mail/notifications.py): one mail per user and event for all that changed."""
+
+    __tablename__ = "mail_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "sessions" | "summary"
+    topic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("topics.id", ondelete="CASCADE"))
+    # The site's address when the change was made (mail links need one; OPENSPACE_BASE_URL wins).
+    base_url: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AdminAction(db.Model):
+    """What an instance admin did, to what, and when (shown at /admin/log)."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Who, as they were then (the account may be gone later): "Name <email>", or "command line".
+    admin_label: Mapped[str] = mapped_column(sa.String(340))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    target: Mapped[str] = mapped_column(sa.String(340))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    admin: Mapped[User | None] = relationship()
+
+
+class PendingImport(db.Model):
+    """An uploaded export waiting for its uploader to confirm the preview (web restore)."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    document: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

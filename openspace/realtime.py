@@ -20,16 +20,34 @@ import time
 import redis
 import socketio as python_socketio
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import Flask
 from pycrdt import merge_updates
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .domain.signals import announcement_changed, board_changed, note_awareness, note_updated
+from .domain.signals import (
+    access_changed,
+    announcement_changed,
+    board_changed,
+    headcount_changed,
+    note_awareness,
+    note_updated,
+    projector_changed,
+)
 from .extensions import db, socketio
 from .models import Event
 
 log = logging.getLogger(__name__)
+
+# Who may see an event changed (domain/signals.py access_changed): every process must re-check
+# its own connections in the event's rooms. With Redis the news travels as an emit to a room
+# no client is ever in; RedisQueue._handle_emit runs the check instead of delivering it.
+ACCESS_EVENT = "openspace:access"
+ACCESS_ROOM = "openspace:access"
+# Sent in each process for its own connections: sockets.py removes those no longer allowed.
+# sender: the event id; kwargs: topic_ids, deleted (as access_changed).
+recheck_rooms = Namespace().signal("recheck-rooms")
 
 EVENT_ROOM = "event:"
 RESYNC_EVERY = 2.0  # seconds between two looks at the database; a lag is acted on at the second
@@ -63,6 +81,28 @@ def _broadcast_board_change(event_id: int, *, version: int, kind: str, **payload
 def _broadcast_announcement(event_id: int, *, kind: str, announcement: dict) -> None:
     socketio.emit("announcement", {"kind": kind, "announcement": announcement},
                   to=event_room(event_id))
+
+
+@projector_changed.connect
+def _broadcast_projector_change(event_id: int, *, kind: str, mode: str) -> None:
+    # Projectors re-render what they show (phones ignore it); a projector that misses this
+    # catches up at its next refresh (news.js, every minute) or reconnect.
+    socketio.emit("projector:changed", {"kind": kind, "mode": mode}, to=event_room(event_id))
+
+
+@headcount_changed.connect
+def _broadcast_headcounts(event_id: int, *, counts: list[dict]) -> None:
+    # Now & Next, the organizers' rooms view and the projector show who is where.
+    socketio.emit("headcount:changed", {"counts": counts}, to=event_room(event_id))
+
+
+@access_changed.connect
+def _recheck_every_process(event_id: int, *, topic_ids: list[int], deleted: bool) -> None:
+    change = {"event_id": event_id, "topic_ids": list(topic_ids), "deleted": bool(deleted)}
+    if isinstance(getattr(socketio.server, "manager", None), RedisQueue):
+        socketio.emit(ACCESS_EVENT, change, to=ACCESS_ROOM)  # this process too, at once
+    else:  # one process (or a queue other than Redis: docs/deploy.md)
+        recheck_rooms.send(event_id, topic_ids=change["topic_ids"], deleted=change["deleted"])
 
 
 class NoteRelay:
@@ -163,14 +203,32 @@ class RedisQueue(python_socketio.RedisManager):
 
     def _handle_emit(self, message: dict) -> None:
         # Every local delivery passes here: this process's own emits and those from the queue.
-        super()._handle_emit(message)
         room = message.get("room")
+        if message.get("event") == ACCESS_EVENT and room == ACCESS_ROOM:
+            self._recheck(message.get("data"))
+            return
+        super()._handle_emit(message)
         if message.get("event") == "board:changed" and isinstance(room, str) \
                 and room.startswith(EVENT_ROOM):
             data = message.get("data")
             change = data[0] if isinstance(data, list) and data else data
             if isinstance(change, dict) and isinstance(change.get("version"), int):
                 self._delivered(int(room[len(EVENT_ROOM):]), change["version"])
+
+    def _recheck(self, data: object) -> None:
+        # In the listener's own thread, not a background task: a board change published after
+        # the access change is delivered only once the check has removed whom it must.
+        change = data[0] if isinstance(data, list) and data else data
+        if not (isinstance(change, dict) and isinstance(change.get("event_id"), int)):
+            return
+        with self.app.app_context():
+            try:
+                recheck_rooms.send(change["event_id"],
+                                   topic_ids=[t for t in change.get("topic_ids") or ()
+                                              if isinstance(t, int)],
+                                   deleted=change.get("deleted") is True)
+            finally:
+                db.session.remove()
 
     def _delivered(self, event_id: int, version: int) -> None:
         if version > self.delivered.get(event_id, -1):

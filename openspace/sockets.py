@@ -17,14 +17,17 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
-from .domain import accounts, board, events, notes, ratelimit, tx
+from .domain import accounts, board, events, notes, permissions, ratelimit, tx
 from .domain import validation as v
-from .domain.errors import DomainError, NotAuthenticated, ValidationFailed
+from .domain.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from .domain.serialize import topic_dict
 from .domain.signals import sessions_ended
 from .extensions import db, socketio
-from .models import User
-from .realtime import event_room, note_room, presence_total
+from .i18n import _
+from .jsonwire import TOO_DEEP
+from .models import Event, Topic, User, Visibility
+from .realtime import event_room, note_room, presence_total, recheck_rooms
+from .web import limits
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = {"code": "internal_error",
@@ -34,7 +37,8 @@ INTERNAL_ERROR = {"code": "internal_error",
 @dataclass(frozen=True)
 class Identity:
     """Who a connection authenticated as, and with what, so that it can be cut when that ends:
-    a browser login (the Flask-Login id "<user id>:<epoch>" and the login's id) or an API token.
+    a browser login (the Flask-Login id "<user id>:<epoch>:<key>" and that login's key) or an
+    API token.
     """
 
     user_id: int
@@ -111,24 +115,34 @@ def _cut_ended_sessions(user_id: int, *, login: str | None, tokens: bool) -> Non
 
 
 # With a message queue, other processes end logins too (a password change handled there): each
-# process re-checks its own logged-in connections this often and cuts those whose login ended.
+# process re-checks its own logged-in connections this often and cuts those whose login ended,
+# and who is in the rooms of private and deleted events (an access change's message through
+# Redis may have been lost).
 SWEEP_EVERY = 5.0
-_sweeping: list[bool] = []
+_sweeping: set[int] = set()  # id() of the Socket.IO servers that have their sweep
 
 
 def _start_sweep() -> None:
-    if _sweeping or not current_app.config.get("MESSAGE_QUEUE"):
+    server = socketio.server
+    if id(server) in _sweeping or not current_app.config.get("MESSAGE_QUEUE"):
         return
-    _sweeping.append(True)
-    socketio.start_background_task(_sweep_forever, current_app._get_current_object())
+    _sweeping.add(id(server))
+    socketio.start_background_task(_sweep_forever, current_app._get_current_object(), server)
 
 
-def _sweep_forever(app) -> None:
+def _sweep_forever(app, server) -> None:
+    """Sweep for as long as `server` serves: a new app in the same process (the tests make one
+    per test) gets a new server and its own sweep; this one must not look at the new app's
+    connections with the old app's database (event ids repeat across databases)."""
     while True:
         socketio.sleep(SWEEP_EVERY)
+        if socketio.server is not server:
+            _sweeping.discard(id(server))
+            return
         with app.app_context():
             try:
                 sweep()
+                recheck_all()
             except sa.exc.SQLAlchemyError as error:  # a database outage: try again later
                 log.warning("session sweep failed: %s", error)
             finally:
@@ -147,6 +161,65 @@ def sweep() -> int:
     return len(cut)
 
 
+@recheck_rooms.connect
+def recheck(event_id: int, *, topic_ids: list[int], deleted: bool) -> int:
+    """Who may see the event changed (or it is gone): this process's connections in its room
+    and its notes' rooms that may no longer see it hear `access:ended` and leave those rooms;
+    returns how many connections left."""
+    manager = socketio.server.manager
+    rooms = [event_room(event_id), *(note_room(topic_id) for topic_id in topic_ids)]
+    inside: dict[str, list[str]] = {}
+    for room in rooms:
+        for sid, _eio_sid in list(manager.get_participants("/", room)):
+            inside.setdefault(sid, []).append(room)
+    if not inside:
+        return 0
+    members = permissions.viewers(None if deleted else db.session.get(Event, event_id))
+
+    def allowed(sid: str) -> bool:
+        # (A disabled account's connections are cut whole: sessions_ended and the sweep.)
+        identity = _identities.get(sid)
+        return members is None or (identity is not None and identity.user_id in members)
+
+    gone = [sid for sid in inside if not allowed(sid)]
+    for sid in gone:
+        socketio.server.emit("access:ended", {"reason": "deleted" if deleted else "access"},
+                             to=sid, namespace="/", ignore_queue=True)
+        for room in inside[sid]:
+            manager.leave_room(sid, "/", room)
+        if event_id in _joined.get(sid, ()):
+            _leave(sid, event_id)
+    return len(gone)
+
+
+def recheck_all() -> int:
+    """The re-check of every event this process has connections in (a private or deleted
+    event's rooms), for an access change whose message was lost on its way through Redis;
+    the sweep runs it. Returns how many connections left rooms."""
+    rooms = dict(socketio.server.manager.rooms.get("/", {}))
+    events_here: set[int] = set()
+    notes_here: set[int] = set()
+    for room, inside in rooms.items():
+        if not (isinstance(room, str) and inside):
+            continue
+        kind, _, number = room.partition(":")
+        if number.isdigit() and kind in ("event", "note"):
+            (events_here if kind == "event" else notes_here).add(int(number))
+    topics: dict[int, list[int]] = {}
+    for topic_id, event_id in db.session.execute(
+            sa.select(Topic.id, Topic.event_id).where(Topic.id.in_(sorted(notes_here)))):
+        topics.setdefault(event_id, []).append(topic_id)
+    wanted = events_here | set(topics)
+    visible = dict(db.session.execute(sa.select(Event.id, Event.visibility).where(
+        Event.id.in_(sorted(wanted)))).all())
+    left = 0
+    for event_id in sorted(wanted):
+        if event_id not in visible or visible[event_id] == Visibility.PRIVATE:
+            left += recheck(event_id, topic_ids=topics.get(event_id, []),
+                            deleted=event_id not in visible)
+    return left
+
+
 def _user() -> User | None:
     """The connection's user, re-checked for every message: a connection whose login ended
     (in another process, say) is refused and disconnected rather than served as anonymous."""
@@ -162,7 +235,7 @@ def _user() -> User | None:
         _identities.pop(sid, None)
         # After this message's error ack has gone out.
         socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
-        raise NotAuthenticated("Your login has ended; log in again.")
+        raise NotAuthenticated(_("Your login has ended; log in again."))
     return user
 
 
@@ -170,16 +243,19 @@ def _member() -> User:
     user = _user()
     if user is None:
         raise NotAuthenticated()
-    ratelimit.hit(f"user:{user.id}", "board")
+    ratelimit.spend(user, "board")  # the same gate as the pages' and the API's (web/limits.py)
     return user
 
 
 def _payload(data: Any, *required: str) -> dict:
+    if data is TOO_DEEP:
+        raise ValidationFailed(_("The message nests deeper than %(num)d levels.",
+                                 num=v.JSON_DEPTH_MAX))
     if not isinstance(data, dict):
-        raise ValidationFailed("The message must be an object.")
+        raise ValidationFailed(_("The message must be an object."))
     missing = [name for name in required if name not in data]
     if missing:
-        raise ValidationFailed(fields={name: "is required" for name in missing})
+        raise ValidationFailed(fields={name: _("is required") for name in missing})
     return data
 
 
@@ -193,6 +269,8 @@ def handler(name: str) -> Callable:
                 return {"ok": True, **(fn(data) or {})}
             except DomainError as error:
                 db.session.rollback()
+                if isinstance(error, RateLimited):
+                    limits.slow_down(error.extra.get("retry_after"))  # as web/limits.py does
                 return {"ok": False, "error": error.to_dict()}
             except sa.exc.SQLAlchemyError as error:
                 if tx.unreachable(error):
@@ -216,9 +294,9 @@ def on_connect(auth: Any = None):
             return False  # a wrong token is refused outright
         _identities[request.sid] = Identity(user_id=user.id, token=auth["token"])
     elif current_user.is_authenticated:
-        _identities[request.sid] = Identity(user_id=current_user.id,
-                                            session_id=current_user.get_id(),
-                                            login=session.get(accounts.LOGIN_KEY))
+        session_id = session.get("_user_id") or ""
+        _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,
+                                            login=accounts.login_key(session_id))
     _start_sweep()
     return True
 
@@ -226,6 +304,7 @@ def on_connect(auth: Any = None):
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     _identities.pop(request.sid, None)
+    notes.release_awareness(request.sid)
     for event_id in list(_joined.pop(request.sid, ())):
         _leave(request.sid, event_id)
 
@@ -257,7 +336,7 @@ def on_propose(data):
     event = events.get_event(data["slug"], user)
     topic_data = data["topic"] if isinstance(data["topic"], dict) else None
     if topic_data is None:
-        raise ValidationFailed(fields={"topic": "must be an object"})
+        raise ValidationFailed(fields={"topic": _("must be an object")})
     return {"topic": topic_dict(board.propose_topic(event=event, user=user, data=topic_data))}
 
 
@@ -292,7 +371,8 @@ def on_swap(data):
     data = _payload(data, "topic_id", "with")
     user = _member()
     first, second = board.swap_topics(first=board.get_topic(data["topic_id"], user),
-                                      second=board.get_topic(data["with"], user), user=user)
+                                      second=board.get_topic(data["with"], user, field="with"),
+                                      user=user)
     return {"topics": [topic_dict(first), topic_dict(second)]}
 
 
@@ -301,7 +381,7 @@ def on_interest(data):
     data = _payload(data, "topic_id", "interested")
     user = _member()
     if not isinstance(data["interested"], bool):
-        raise ValidationFailed(fields={"interested": "must be true or false"})
+        raise ValidationFailed(fields={"interested": _("must be true or false")})
     topic = board.set_interest(topic=board.get_topic(data["topic_id"], user), user=user,
                                interested=data["interested"])
     return {"topic": topic_dict(topic)}
@@ -313,7 +393,7 @@ def _note_writer() -> User:
     user = _user()
     if user is None:
         raise NotAuthenticated()
-    ratelimit.hit(f"user:{user.id}", "note")  # its own bucket: typing must not eat the board's
+    ratelimit.spend(user, "note")  # its own bucket: typing must not eat the board's
     return user
 
 
@@ -321,6 +401,11 @@ def _note_writer() -> User:
 def on_note_join(data):
     data = _payload(data, "topic_id")
     user = _user()
+    # Each join answers with the whole note to a client that sends no state vector.
+    if user is not None:
+        ratelimit.spend(user, "note_join")
+    else:
+        ratelimit.from_client(request.remote_addr, "note_read")
     topic = board.get_topic(data["topic_id"], user)
     # Join the room before reading the note: an update committed after the read is relayed to
     # us, one committed before is in the answer (one in both is harmless: Yjs ignores dupes).

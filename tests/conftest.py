@@ -3,19 +3,22 @@ OPENSPACE_TEST_DATABASE_URL points at one), an app, clients, and factories."""
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-import sqlalchemy as sa
 from flask import has_app_context
 
-from config import TestConfig, database_url
-from openspace import create_app, sockets
-from openspace.domain import accounts, board, events, ratelimit
-from openspace.extensions import db
-from openspace.models import Event, Topic, User
+from tests import databases
+
+databases.per_worker_postgres()  # before config is imported: TestConfig reads the URL
+databases.reuse_url_builders()
+
+from config import TestConfig  # noqa: E402
+from openspace import create_app, sockets  # noqa: E402
+from openspace.domain import accounts, board, events, ratelimit  # noqa: E402
+from openspace.extensions import db  # noqa: E402
+from openspace.models import Event, Topic, User  # noqa: E402
 
 
 @contextmanager
@@ -36,30 +39,35 @@ def _detach(obj, pushed: bool):
     return obj
 
 
-def _database_url(tmp_path) -> str:
-    url = os.environ.get("OPENSPACE_TEST_DATABASE_URL")
-    if url:
-        return database_url(url)
-    return f"sqlite:///{tmp_path / 'test.db'}"
+_database_url = databases.test_database_url
 
 
-@pytest.fixture
-def app(tmp_path):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = _database_url(tmp_path)
-
-    app = create_app(Config)
+def make_app(tmp_path, **settings):
+    """An app on a database of its own with the models' empty schema (tests/databases.py),
+    TestConfig with these settings on top."""
+    uri = settings.pop("SQLALCHEMY_DATABASE_URI", None) or _database_url(tmp_path)
+    config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri, **settings})
+    databases.prepare_file(uri)
+    app = create_app(config)
     ratelimit.reset()  # buckets are per process and ids repeat across test databases
     sockets.forget_connections()  # so are the sockets' logins, which the sweep checks
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        db.create_all()
-    yield app
+            databases.empty_postgres(db.engine)
+    return app
+
+
+def close_app(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
@@ -161,3 +169,27 @@ def live_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+# Running in parallel (pytest-xdist, `make test`: -n auto --dist loadgroup) --------------------
+
+_SHARED_SCOPES = ("package", "module", "class")
+# Module fixtures that take a second to make again: their tests spread over the workers (the
+# 1,430 cases of the permissions matrix share `template`).
+_CHEAP_TO_REPEAT = {"template", "public_template"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    """Tests that share a module-scoped fixture (a live server, a browser, a template database)
+    run on one worker, so it starts once; every other test goes wherever a worker is free.
+    The scale-out tests are database tests (`make test-postgres` selects `-m database`)."""
+    for item in items:
+        if item.nodeid.startswith("tests/scaleout/"):
+            item.add_marker(pytest.mark.database)  # PostgreSQL only: they skip on SQLite
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(defs[-1].scope in _SHARED_SCOPES and name not in _CHEAP_TO_REPEAT
+               for name, defs in info.name2fixturedefs.items()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

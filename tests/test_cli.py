@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -19,6 +20,7 @@ from openspace.models import Event, Topic, TopicStatus
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.database
 def test_demo_builds_the_brussels_weekend_once(ctx):
     message = create_demo()
     assert f"/e/{SLUG}" in message
@@ -76,6 +78,7 @@ def test_fresh_instance_upgrades_seeds_and_serves_the_demo(tmp_path):
     assert "eventlet" in output
 
 
+@pytest.mark.database
 def test_board_lock_from_the_cli_needs_an_organizer(app):
     from openspace.domain.events import get_event
 

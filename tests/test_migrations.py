@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +11,8 @@ from flask import current_app
 from flask_migrate import downgrade, upgrade
 
 from openspace.extensions import db
+
+pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
 
 
 def _empty_database(app) -> None:
@@ -93,6 +96,8 @@ def test_an_event_made_on_the_first_schema_survives_upgrading_and_keeps_working(
         event = events.get_event("cxo-2026", user)
         topic = db.session.get(Topic, topic_id)
         assert (event.name, event.board_version, event.join_code) == ("Drupal CXO", 7, "CVWXQE")
+        assert (event.language, user.locale) == ("en", None)  # 0005: English, as before
+        assert event.created_by_id == user_id  # 0007: its first organizer made it
         assert (topic.title, topic.room_id, topic.slot_id) == ("Knowledge management", room_id,
                                                                slot_id)
         assert [i.user_id for i in topic.interests] == [user_id]

@@ -1,5 +1,6 @@
-"""The whole event as JSON (schema: openspace/schemas/event-export-v1.json, docs/export-schema.md)
-and back: the open export for other tools and the backup/restore path.
+"""The whole event as JSON (schema: openspace/schemas/event-export-v2.json, docs/export-schema.md)
+and back: the open export for other tools and the backup/restore path. Version 2 added the
+event's language; version 1 files are still read (their events speak English).
 
 An event exported, imported into an empty instance and exported again gives the same document,
 byte for byte: keys (u1, r1, s1, t1, p1) are positions in a fixed order rather than database
@@ -16,19 +17,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
-from zoneinfo import available_timezones
 
 import jsonschema
 import sqlalchemy as sa
-from PIL import Image, UnidentifiedImageError
 from pycrdt import Doc, Text
 from sqlalchemy.exc import IntegrityError
 
@@ -46,26 +44,32 @@ from ..models import (
     TopicStatus,
     User,
 )
-from .actions import NoteState, agenda_order
-from .errors import Conflict, ValidationFailed
+from . import announcements, board, crdt, events
+from . import validation as v
+from .actions import NoteState, agenda_order, resolve_owners
+from .errors import Conflict, DomainError, ValidationFailed
 from .events import new_join_code
-from .notes import ROOT, note_state
+from .notes import MAX_NOTE_CHARS, ROOT, note_state
+from .photos import CAPTION_MAX, restore_photo
 from .summary import action_items, notes_of, photos_of
 from .tx import writing
+from .validation import InvalidJSON, loads_json
 
 FORMAT = "openspace-event"
-VERSION = 1
-SCHEMA_FILE = "event-export-v1.json"
+VERSION = 2
+SCHEMA_FILES = {1: "event-export-v1.json", 2: "event-export-v2.json"}  # every version read
+SCHEMA_FILE = SCHEMA_FILES[VERSION]
 GENERATOR = "openspace"
 CRDT_ENCODING = "yjs-update-v1"
 
 PhotoUrl = Callable[[Photo], str]
 
 
-@lru_cache(maxsize=1)
-def schema() -> dict:
+@lru_cache(maxsize=4)
+def schema(version: int = VERSION) -> dict:
     """The JSON Schema of this format (shipped in the package, served at /schemas/...)."""
-    return json.loads(files("openspace").joinpath("schemas", SCHEMA_FILE).read_text("utf-8"))
+    return json.loads(files("openspace").joinpath("schemas", SCHEMA_FILES[version])
+                      .read_text("utf-8"))
 
 
 def _utc(value: datetime) -> str:
@@ -84,7 +88,7 @@ def _user_order(user: User) -> tuple:
 
 def export_event(event: Event, *, private: bool = False,
                  photo_url: PhotoUrl | None = None) -> dict:
-    """The event as a dict following the v1 schema. Photos are inlined (base64) unless
+    """The event as a dict following the current (v2) schema. Photos are inlined (base64) unless
     `photo_url` is given, which makes them links instead (lighter, but not importable)."""
     members = sorted(event.memberships, key=lambda m: (m.joined_at, m.id))
     topics = list(db.session.scalars(
@@ -142,6 +146,7 @@ def export_event(event: Event, *, private: bool = False,
         "slug": event.slug, "name": event.name, "theme": event.theme, "venue": event.venue,
         "timezone": event.timezone, "starts_on": event.starts_on.isoformat(),
         "ends_on": event.ends_on.isoformat(), "hashtag": event.hashtag,
+        "language": event.language,
         "visibility": str(event.visibility), "board_state": str(event.board_state),
         "summary_published": event.summary_published,
     }
@@ -179,10 +184,12 @@ def export_event(event: Event, *, private: bool = False,
                            "author": user_key[a.author_id] if a.author else None,
                            "created_at": _utc(a.created_at)} for a in announcements],
         "action_items": [
-            {"topic": topic_key[t.id], "text": item.text, "owners": item.owners,
+            {"topic": topic_key[item.topic.id], "text": item.text, "owners": item.owners,
+             "owner_members": [user_key.get(o.user_id) for o in item.members],
              "done": item.done}
-            for t in placed if notes.get(t.id) is not None and notes[t.id].has_content
-            for item in action_items(notes[t.id].markdown, t)
+            for item in resolve_owners(event, [
+                item for t in placed if notes.get(t.id) is not None and notes[t.id].has_content
+                for item in action_items(notes[t.id].markdown, t)])
         ],
     }
 
@@ -218,6 +225,54 @@ def dumps(data: dict) -> str:
 
 
 # Import ----------------------------------------------------------------------------------------
+#
+# Every value goes through the rules the API applies (validation.py and the domain's *_values
+# functions, board.free_cell for placements, photos.restore_photo for photos), and every problem
+# is named by its place in the file. Nothing is written unless the whole file passes.
+
+MAX_DEPTH = 16  # this format nests 6 levels deep; a deeper document is not one
+MAX_LISTED = 50  # problems listed in one message (a file with more is far from importable)
+_PLACES = {"room_id": "room", "slot_id": "slot"}  # domain field -> key in a topic of the file
+
+
+class Problems:
+    """What is wrong with a file, by JSON path (one message per place), so one run names all."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+
+    def add(self, where: str, message: str) -> None:
+        self.found.setdefault(where, message)
+
+    def refused(self, where: str, error: DomainError) -> None:
+        """A domain rule's refusal, its fields renamed as places in the file."""
+        generic = error.message == type(error).message
+        if not error.fields:
+            self.add(where, error.message)
+        for name, message in error.fields.items():
+            place = f"{where}.{_PLACES.get(name, name)}"
+            self.add(place, message if generic else f"{error.message} ({message})")
+
+    def bad_fields(self, where: str, fields: v.Fields) -> bool:
+        """Add one item's field errors (from validation.py); True when it had any."""
+        for name, message in fields.errors.items():
+            self.add(f"{where}.{name}", message)
+        return bool(fields.errors)
+
+    def check(self) -> None:
+        if not self.found:
+            return
+        items = list(self.found.items())
+        if len(items) == 1:
+            text = f"Not an importable openspace event: {items[0][0]}: {items[0][1]}"
+        else:
+            lines = [f"  {where}: {message}" for where, message in items[:MAX_LISTED]]
+            if len(items) > MAX_LISTED:
+                lines.append(f"  ... and {len(items) - MAX_LISTED} more")
+            text = (f"Not an importable openspace event ({len(items)} problems):\n"
+                    + "\n".join(lines))
+        raise ValidationFailed(text, fields=dict(items[:MAX_LISTED]))
+
 
 def _path(error: jsonschema.ValidationError) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
@@ -228,40 +283,71 @@ def _invalid(where: str, message: str) -> ValidationFailed:
                             fields={where: message})
 
 
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    """What a schema error says, without quoting the value (which may be megabytes long)."""
+    kind, expected = error.validator, error.validator_value
+    if kind == "type":
+        return "must be " + " or ".join(expected if isinstance(expected, list) else [expected])
+    if kind == "maxLength":
+        return f"must be at most {expected} characters"
+    if kind == "minLength":
+        return "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+    if kind == "maxItems":
+        return f"must have at most {expected} items"
+    if kind == "pattern":
+        return f"must match {expected}"
+    if kind in ("enum", "const"):
+        options = expected if kind == "enum" else [expected]
+        return "must be " + " or ".join(json.dumps(option) for option in options)
+    if kind in ("minimum", "maximum"):
+        return f"must be at {'least' if kind == 'minimum' else 'most'} {expected}"
+    return error.message if len(error.message) <= 200 else error.message[:200] + "..."
+
+
+def _depth(data: Any) -> int:
+    """How deeply the JSON value nests (iteratively: a deep one must not exhaust the stack)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def check_document(data: Any) -> None:
-    """Is this a v1 export? Raises ValidationFailed naming the first problem's place."""
+    """Is this an export of a version we read (1 or 2)? Raises ValidationFailed naming every
+    place its version's schema refuses."""
     if not isinstance(data, dict):
         raise _invalid("$", "the file must hold a JSON object")
+    if _depth(data) > MAX_DEPTH:
+        raise _invalid("$", f"nests deeper than {MAX_DEPTH} levels (this format never does)")
     if data.get("format") != FORMAT:
         raise _invalid("$.format", f"must be \"{FORMAT}\" (is this an openspace export?)")
-    if data.get("version") != VERSION:
-        raise _invalid("$.version", f"version {data.get('version')!r} is not supported "
-                                    f"(this server reads version {VERSION})")
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is not None:
-        raise _invalid(_path(error), error.message)
+    version = data.get("version")
+    if isinstance(version, bool) or version not in SCHEMA_FILES:
+        raise _invalid("$.version", f"version {version!r} is not supported (this server reads "
+                                    f"versions {', '.join(map(str, SCHEMA_FILES))})")
+    validator = jsonschema.Draft202012Validator(schema(version))
+    problems = Problems()
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        best = jsonschema.exceptions.best_match([error])
+        problems.add(_path(best), _schema_message(best))
+    problems.check()
 
 
-def _decode(value: str, where: str) -> bytes:
+def _decode(value: str, where: str, problems: Problems) -> bytes | None:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise _invalid(where, "is not valid base64") from None
+        problems.add(where, "is not valid base64")
+        return None
 
 
-def _jpeg(data: bytes, where: str, size: tuple[int, int] | None = None) -> None:
-    try:
-        with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
-            image.verify()
-            if size is not None and image.size != size:
-                raise _invalid(where, f"is {image.size[0]}x{image.size[1]}, "
-                                      f"not {size[0]}x{size[1]} as the file says")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise _invalid(where, "is not a JPEG image") from None
-
-
-def _note_text(state: bytes, where: str) -> str:
+def _note_text(state: bytes) -> str | None:
     doc = Doc()
     text = doc.get(ROOT, type=Text)
     try:
@@ -269,7 +355,7 @@ def _note_text(state: bytes, where: str) -> str:
     except BaseException as error:  # pyo3 panics derive from BaseException
         if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
             raise
-        raise _invalid(where, "is not a Yjs update") from None
+        return None
     return str(text)
 
 
@@ -277,186 +363,396 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.rstrip("Z"))
 
 
-def _check_references(data: dict) -> dict[str, Any]:
-    """Every key is defined once and every reference points at a defined key; the bytes inside
-    (CRDT states, photos) are what they say. Returns the decoded bytes by place."""
-    decoded: dict[str, Any] = {}
+def _time(value: str) -> datetime | None:
+    """A UTC time of the file, or None when it is not one (_moment reported it)."""
+    try:
+        return _parse_time(value)
+    except ValueError:
+        return None
+
+
+def _moment(value: str, where: str, problems: Problems) -> None:
+    """A UTC time of the file (joined, created, updated) is a real one within the date bounds."""
+    try:
+        moment = _parse_time(value)
+    except ValueError as error:
+        problems.add(where, str(error))
+        return
+    if not v.DATE_MIN <= moment.date() <= v.DATE_MAX:
+        problems.add(where, f"must be between {v.DATE_MIN} and {v.DATE_MAX}")
+
+
+def _check_structure(data: dict, problems: Problems) -> None:
+    """Every key is defined once and every reference points at a defined key (else nothing
+    further is checked); what refers to what is consistent (a placed topic has a cell, a merged
+    one a survivor, no merge loops); times are real."""
     keys: dict[str, set[str]] = {}
-    for kind, items in (("users", data["users"]), ("rooms", data["rooms"]),
-                        ("slots", data["slots"]), ("topics", data["topics"])):
+    for kind in ("users", "rooms", "slots", "topics"):
         seen: set[str] = set()
-        for n, item in enumerate(items):
+        for n, item in enumerate(data[kind]):
             if item["key"] in seen:
-                raise _invalid(f"$.{kind}[{n}].key", f"{item['key']} is used twice")
+                problems.add(f"$.{kind}[{n}].key", f"{item['key']} is used twice")
             seen.add(item["key"])
         keys[kind] = seen
 
     def ref(kind: str, value: str | None, where: str) -> None:
         if value is not None and value not in keys[kind]:
-            raise _invalid(where, f"{value} is not in $.{kind}")
+            problems.add(where, f"{value} is not in $.{kind}")
 
-    event = data["event"]
-    if event["timezone"] not in available_timezones():
-        raise _invalid("$.event.timezone", "is not an IANA time zone")
-    try:
-        starts, ends = date.fromisoformat(event["starts_on"]), date.fromisoformat(event["ends_on"])
-    except ValueError as error:
-        raise _invalid("$.event.starts_on", str(error)) from None
-    if ends < starts:
-        raise _invalid("$.event.ends_on", "is before starts_on")
     emails: set[str] = set()
     for n, user in enumerate(data["users"]):
         email = user.get("email", "").strip().lower()
         if email and email in emails:
-            raise _invalid(f"$.users[{n}].email", "is used by two users")
+            problems.add(f"$.users[{n}].email", "is used by two users")
         emails.add(email)
+    members: set[str] = set()
     for n, member in enumerate(data["members"]):
         ref("users", member["user"], f"$.members[{n}].user")
-    for n, slot in enumerate(data["slots"]):
-        try:
-            if _parse_time(slot["ends_at"]) <= _parse_time(slot["starts_at"]):
-                raise _invalid(f"$.slots[{n}].ends_at", "must be after starts_at")
-        except ValueError as error:
-            raise _invalid(f"$.slots[{n}]", str(error)) from None
+        if member["user"] in members:
+            problems.add(f"$.members[{n}].user", f"{member['user']} is a member twice")
+        members.add(member["user"])
+        _moment(member["joined_at"], f"$.members[{n}].joined_at", problems)
+    merges = {t["key"]: t["merged_into"] for t in data["topics"] if t["merged_into"]}
     for n, topic in enumerate(data["topics"]):
         where = f"$.topics[{n}]"
         ref("users", topic["convener"], where + ".convener")
         ref("rooms", topic["room"], where + ".room")
         ref("slots", topic["slot"], where + ".slot")
         ref("topics", topic["merged_into"], where + ".merged_into")
+        _moment(topic["created_at"], where + ".created_at", problems)
         if (topic["room"] is None) != (topic["slot"] is None):
-            raise _invalid(where, "room and slot are set together or not at all")
+            problems.add(where, "room and slot are set together or not at all")
         if (topic["status"] == "placed") != (topic["room"] is not None):
-            raise _invalid(where + ".status", "a topic is placed exactly when it has a cell")
+            problems.add(where + ".status", "a topic is placed exactly when it has a cell")
+        if (topic["status"] == "merged") != (topic["merged_into"] is not None):
+            problems.add(where + ".status", "a topic is merged exactly when it has merged_into")
+        seen_chain, at = {topic["key"]}, merges.get(topic["key"])
+        while at is not None:
+            if at in seen_chain:
+                problems.add(where + ".merged_into", board.MERGE_INTO_ITSELF)
+                break
+            seen_chain.add(at)
+            at = merges.get(at)
         for i, key in enumerate(topic["interested"]):
             ref("users", key, f"{where}.interested[{i}]")
         note = topic["note"]
         if note is not None:
-            state = _decode(note["crdt"]["data"], where + ".note.crdt.data")
-            if _note_text(state, where + ".note.crdt.data") != note["markdown"]:
-                raise _invalid(where + ".note.markdown", "is not the text the CRDT state spells")
-            decoded[where + ".note"] = state
+            _moment(note["updated_at"], where + ".note.updated_at", problems)
+            if len(note["markdown"]) > MAX_NOTE_CHARS:
+                problems.add(where + ".note.markdown",
+                             f"must be at most {MAX_NOTE_CHARS:,} characters")
+            elif "\x00" in note["markdown"]:
+                problems.add(where + ".note.markdown", "contains a NUL character")
         for i, photo in enumerate(topic["photos"]):
             pwhere = f"{where}.photos[{i}]"
             ref("users", photo["uploader"], pwhere + ".uploader")
+            _moment(photo["created_at"], pwhere + ".created_at", problems)
             if "data" not in photo:
-                raise _invalid(pwhere, "has no data (it was exported as a link): export the "
-                                       "event again with its photos included")
-            full = _decode(photo["data"], pwhere + ".data")
-            thumb = _decode(photo["thumbnail"], pwhere + ".thumbnail")
-            _jpeg(full, pwhere + ".data", (photo["width"], photo["height"]))
-            _jpeg(thumb, pwhere + ".thumbnail")
-            decoded[pwhere] = (full, thumb)
+                problems.add(pwhere, "has no data (it was exported as a link): export the "
+                                     "event again with its photos included")
     for n, item in enumerate(data["announcements"]):
         ref("users", item["author"], f"$.announcements[{n}].author")
+        _moment(item["created_at"], f"$.announcements[{n}].created_at", problems)
+    if any(message.endswith(" is used twice") or " is not in $." in message
+           for message in problems.found.values()):
+        problems.check()  # what refers to what is unclear: the checks below would guess
+
+
+def _decode_blobs(data: dict, problems: Problems) -> dict[str, Any]:
+    """The bytes inside, by place: each note's CRDT state (which must spell its Markdown) and
+    each photo through the photo pipeline (photos.restore_photo). Before the write transaction:
+    decoding photos takes a while."""
+    decoded: dict[str, Any] = {}
+    for n, topic in enumerate(data["topics"]):
+        where = f"$.topics[{n}]"
+        note = topic["note"]
+        if note is not None:
+            state = _decode(note["crdt"]["data"], where + ".note.crdt.data", problems)
+            shape = None if state is None else crdt.text_update_problem(state, ROOT)
+            text = None if state is None or shape is not None else _note_text(state)
+            if shape is not None:  # the rule of every note update (notes._check_shape)
+                problems.add(where + ".note.crdt.data", shape)
+            elif state is not None and text is None:
+                problems.add(where + ".note.crdt.data", "is not a Yjs update")
+            elif text is not None and text != note["markdown"]:
+                problems.add(where + ".note.markdown", "is not the text the CRDT state spells")
+            decoded[where + ".note"] = state
+        for i, photo in enumerate(topic["photos"]):
+            pwhere = f"{where}.photos[{i}]"
+            full = _decode(photo["data"], pwhere + ".data", problems)
+            thumb = _decode(photo["thumbnail"], pwhere + ".thumbnail", problems)
+            if full is None or thumb is None:
+                continue
+            try:
+                restored = restore_photo(full, thumb)
+            except DomainError as error:
+                problems.add(pwhere + ".data", error.message)
+                continue
+            kept = restored.data is full  # as the pipeline wrote it (else: processed anew)
+            if kept and (restored.width, restored.height) != (
+                    photo["width"], photo["height"]):
+                problems.add(pwhere + ".data", f"is {restored.width}x{restored.height}, not "
+                                               f"{photo['width']}x{photo['height']} as the "
+                                               "file says")
+            decoded[pwhere] = restored
     return decoded
 
 
-def import_event(data: Any, *, slug: str | None = None) -> Event:
-    """Create the event a v1 export describes (under `slug` if given), with its people, rooms,
+def _new_event(data: dict, slug: str | None, problems: Problems) -> Event:
+    """The event row, its values through events.event_values (as the API creates events)."""
+    # (a version 1 file has no language: events.event_values makes it English)
+    wanted = {key: data["event"][key] for key in events.EVENT_FIELDS if key in data["event"]} | {
+        "board_state": data["event"]["board_state"],
+        "summary_published": data["event"]["summary_published"]}
+    if slug is not None:
+        wanted["slug"] = slug
+    try:
+        values = events.event_values(wanted, creating=True)
+    except ValidationFailed as error:
+        if slug is not None and "slug" in error.fields:
+            raise ValidationFailed(f"{slug!r} cannot be an event's address: "
+                                   f"{error.fields['slug']}.",
+                                   fields={"slug": error.fields["slug"]}) from None
+        problems.refused("$.event", error)
+        problems.check()
+    if db.session.scalar(sa.select(Event.id).where(Event.slug == values["slug"])) is not None:
+        raise Conflict(f"An event with the address {values['slug']!r} exists already.",
+                       code="slug_taken", fields={"slug": "is already used"})
+    code = data["event"].get("join_code")
+    if not code or db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
+        code = new_join_code()
+        while db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
+            code = new_join_code()
+    event = Event(join_code=code, **values)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _new_users(data: dict, problems: Problems, owner: User | None = None) -> dict[str, User]:
+    """Accounts for the file's people. From the command line, an email names the account with
+    that email (made without a password when there is none). From the web (`owner`: who
+    uploads), only the uploader's own email names an existing account: another account's
+    email becomes a name-only copy, so an uploaded file cannot put words in other people's
+    mouths."""
+    users: dict[str, User] = {}
+    for n, item in enumerate(data["users"]):
+        fields = v.Fields()
+        name = v.text(fields, "name", item["name"], max_len=v.NAME_MAX, required=True)
+        email = v.email(fields, "email", item.get("email"), required=False)
+        if problems.bad_fields(f"$.users[{n}]", fields):
+            continue
+        user = email and db.session.scalar(sa.select(User).where(User.email == email))
+        if user and owner is not None and user.id != owner.id:
+            user, email = None, None
+        if not user:
+            user = User(name=name, email=email, password_hash=None)
+            db.session.add(user)
+        users[item["key"]] = user
+    return users
+
+
+def _new_rooms_and_slots(data: dict, event: Event,
+                         problems: Problems) -> tuple[dict[str, Room], dict[str, Slot]]:
+    """One at a time, each flushed: the next is checked against those before it (a room name
+    used twice, slots that overlap), as add_room and add_slot check against the database."""
+    rooms, slots = {}, {}
+    for position, item in enumerate(data["rooms"]):
+        try:
+            values = events.room_values({"name": item["name"], "capacity": item["capacity"]},
+                                        partial=False)
+            events.room_name_free(event, values["name"])
+        except DomainError as error:
+            problems.refused(f"$.rooms[{position}]", error)
+            continue
+        rooms[item["key"]] = Room(event_id=event.id, position=position, **values)
+        db.session.add(rooms[item["key"]])
+        db.session.flush()
+    for n, item in enumerate(data["slots"]):
+        try:
+            values = events.slot_values(
+                {key: item[key] for key in ("starts_at", "ends_at", "kind", "label")},
+                event=event)
+        except DomainError as error:
+            problems.refused(f"$.slots[{n}]", error)
+            continue
+        slots[item["key"]] = Slot(event_id=event.id, **values)
+        db.session.add(slots[item["key"]])
+        db.session.flush()
+    return rooms, slots
+
+
+class _DryRun(Exception):
+    """Raised at the end of a checked import to roll it back (a preview)."""
+
+    def __init__(self, preview: dict) -> None:
+        super().__init__("dry run")
+        self.preview = preview
+
+
+def preview_import(data: Any, *, slug: str | None = None, owner: User | None = None) -> dict:
+    """What import_event would create, checked by the same rules (the same errors), with
+    nothing written: the event's name and address and how many of each thing."""
+    try:
+        import_event(data, slug=slug, owner=owner, _dry_run=True)
+    except _DryRun as done:
+        return done.preview
+    raise AssertionError("a dry run always rolls back")  # pragma: no cover
+
+
+def _preview(event: Event, users: dict[str, User], made: set[int], owner: User | None,
+             data: dict) -> dict:
+    people = list({id(u): u for u in users.values()}.values())
+    return {
+        "name": event.name, "slug": event.slug, "starts_on": event.starts_on.isoformat(),
+        "ends_on": event.ends_on.isoformat(), "visibility": str(event.visibility),
+        "rooms": len(data["rooms"]), "slots": len(data["slots"]),
+        "topics": len(data["topics"]), "members": len(data["members"]),
+        "notes": sum(1 for t in data["topics"] if t["note"] is not None),
+        "photos": sum(len(t["photos"]) for t in data["topics"]),
+        "announcements": len(data["announcements"]),
+        "existing_accounts": sum(1 for u in people if id(u) not in made and u is not owner),
+        "you": owner is not None and any(u is owner for u in people),
+        "new_accounts_with_email": sum(1 for u in people if id(u) in made and u.email),
+        "new_accounts_name_only": sum(1 for u in people if id(u) in made and not u.email),
+    }
+
+
+def import_event(data: Any, *, slug: str | None = None, owner: User | None = None,
+                 _dry_run: bool = False) -> Event:
+    """Create the event an export describes (under `slug` if given), with its people, rooms,
     slots, topics, interest, notes, photos and announcements; all or nothing.
 
+    Every value is checked by the rules the API applies to it; a file that breaks any gets a
+    ValidationFailed naming each bad value by its JSON path, and nothing is written.
     People with an email become the existing account with that email, or a new account without
     a password; people without one become new name-only accounts. The join code is kept when
-    the file has it and no other event uses it."""
+    the file has it and no other event uses it.
+
+    `owner` is who restores from the web: they become an organizer of the event, and only
+    their own email names an existing account (see _new_users)."""
     check_document(data)
-    decoded = _check_references(data)
-    values = data["event"]
-    slug = slug or values["slug"]
+    problems = Problems()
+    _check_structure(data, problems)
+    decoded = _decode_blobs(data, problems)
     try:
         with writing():
-            if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
-                raise Conflict(f"An event with the address {slug!r} exists already.",
-                               code="slug_taken", fields={"slug": "is already used"})
-            users: dict[str, User] = {}
-            for item in data["users"]:
-                email = item.get("email", "").strip().lower() or None
-                user = email and db.session.scalar(sa.select(User).where(User.email == email))
-                if not user:
-                    user = User(name=item["name"], email=email, password_hash=None)
-                    db.session.add(user)
-                users[item["key"]] = user
-            code = values.get("join_code")
-            if not code or db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
-                code = new_join_code()
-                while db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
-                    code = new_join_code()
-            event = Event(
-                slug=slug, join_code=code, name=values["name"], theme=values["theme"],
-                venue=values["venue"], timezone=values["timezone"],
-                starts_on=date.fromisoformat(values["starts_on"]),
-                ends_on=date.fromisoformat(values["ends_on"]), hashtag=values["hashtag"],
-                visibility=values["visibility"], board_state=values["board_state"],
-                summary_published=values["summary_published"])
-            db.session.add(event)
-            db.session.flush()
+            event = _new_event(data, slug, problems)
+            users = _new_users(data, problems, owner)
+            made = {id(user) for user in db.session.new if isinstance(user, User)}
+            rooms, slots = _new_rooms_and_slots(data, event, problems)
+            # Below, a row whose user, room, slot or time was refused above is left out (its
+            # problem is reported already): the rest is still checked, so one run names all.
             for item in data["members"]:
-                db.session.add(Membership(event_id=event.id, user=users[item["user"]],
-                                          role=item["role"],
-                                          joined_at=_parse_time(item["joined_at"])))
-            rooms = {}
-            for position, item in enumerate(data["rooms"]):
-                rooms[item["key"]] = Room(event_id=event.id, name=item["name"],
-                                          capacity=item["capacity"], position=position)
-                db.session.add(rooms[item["key"]])
-            slots = {}
-            for item in data["slots"]:
-                slots[item["key"]] = Slot(event_id=event.id, kind=item["kind"],
-                                          label=item["label"],
-                                          starts_at=_parse_time(item["starts_at"]),
-                                          ends_at=_parse_time(item["ends_at"]))
-                db.session.add(slots[item["key"]])
-            db.session.flush()
-            topics = {}
+                if item["user"] in users and _time(item["joined_at"]):
+                    db.session.add(Membership(event_id=event.id, user=users[item["user"]],
+                                              role=item["role"],
+                                              joined_at=_time(item["joined_at"])))
+            topics = _new_topics(data, event, users, rooms, slots, decoded, problems)
             for n, item in enumerate(data["topics"]):
-                created = _parse_time(item["created_at"])
-                topic = Topic(
-                    event_id=event.id, convener=users[item["convener"]], title=item["title"],
-                    description=item["description"], tags=list(item["tags"]),
-                    status=item["status"], created_at=created, updated_at=created,
-                    room_id=rooms[item["room"]].id if item["room"] else None,
-                    slot_id=slots[item["slot"]].id if item["slot"] else None)
-                db.session.add(topic)
-                db.session.flush()  # in file order: ids keep the export's order
-                topics[item["key"]] = topic
-                for key in item["interested"]:
-                    db.session.add(Interest(topic_id=topic.id, user=users[key]))
-                note = item["note"]
-                if note is not None:
-                    db.session.add(Note(
-                        topic_id=topic.id, snapshot=decoded[f"$.topics[{n}].note"],
-                        snapshot_seq=0, markdown=note["markdown"],
-                        has_content=note["state"] == NoteState.WRITTEN,
-                        updated_at=_parse_time(note["updated_at"])))
-                for i, photo in enumerate(item["photos"]):
-                    full, thumb = decoded[f"$.topics[{n}].photos[{i}]"]
-                    db.session.add(Photo(
-                        topic_id=topic.id, caption=photo["caption"],
-                        uploader=users[photo["uploader"]] if photo["uploader"] else None,
-                        content_type=photo["content_type"], width=photo["width"],
-                        height=photo["height"], data=full, thumbnail=thumb,
-                        created_at=_parse_time(photo["created_at"])))
-            for item in data["topics"]:
-                if item["merged_into"]:
+                if (item["merged_into"] and {item["key"], item["merged_into"]} <= set(topics)
+                        and f"$.topics[{n}].merged_into" not in problems.found):
                     topics[item["key"]].merged_into_id = topics[item["merged_into"]].id
-            for item in data["announcements"]:
-                db.session.add(Announcement(
-                    event_id=event.id, text=item["text"],
-                    author=users[item["author"]] if item["author"] else None,
-                    created_at=_parse_time(item["created_at"])))
+            for n, item in enumerate(data["announcements"]):
+                fields = v.Fields()
+                text = v.text(fields, "text", item["text"], max_len=announcements.TEXT_MAX,
+                              required=True)
+                author = users.get(item["author"]) if item["author"] else None
+                if (problems.bad_fields(f"$.announcements[{n}]", fields)
+                        or (item["author"] and author is None) or not _time(item["created_at"])):
+                    continue
+                db.session.add(Announcement(event_id=event.id, text=text, author=author,
+                                            created_at=_time(item["created_at"])))
             db.session.flush()
+            problems.check()
+            if owner is not None:
+                _make_organizer(event, owner)
+            if _dry_run:
+                raise _DryRun(_preview(event, users, made, owner, data))
     except IntegrityError as error:
         raise ValidationFailed(
-            "Not an importable openspace event: it breaks a rule of the agenda (two topics in "
-            "one cell, a convener in two places at once, or a room named twice).",
-            fields={"$": str(error.orig).splitlines()[0][:200]}) from None
+            "Not an importable openspace event: it breaks a rule of the agenda the checks "
+            "above missed.", fields={"$": str(error.orig).splitlines()[0][:200]}) from None
     return event
+
+
+def _make_organizer(event: Event, owner: User) -> None:
+    event.created_by_id = owner.id  # the uploader restored it: co-organizers cannot demote them
+    membership = db.session.scalar(sa.select(Membership).where(
+        Membership.event_id == event.id, Membership.user_id == owner.id))
+    if membership is None:
+        db.session.add(Membership(event_id=event.id, user_id=owner.id, role="organizer"))
+    else:
+        membership.role = "organizer"
+    db.session.flush()
+
+
+def _new_topics(data: dict, event: Event, users: dict[str, User], rooms: dict[str, Room],
+                slots: dict[str, Slot], decoded: dict[str, Any],
+                problems: Problems) -> dict[str, Topic]:
+    """Topics in file order (ids keep the export's order), each through board.topic_values and,
+    when placed, board.free_cell (a session slot, a free cell, a convener in one place at a
+    time), with their interest, note and photos."""
+    topics: dict[str, Topic] = {}
+    for n, item in enumerate(data["topics"]):
+        where = f"$.topics[{n}]"
+        try:
+            values = board.topic_values({key: item[key] for key in board.TOPIC_FIELDS},
+                                        partial=False)
+        except DomainError as error:
+            problems.refused(where, error)
+            continue
+        created = _time(item["created_at"])
+        if item["convener"] not in users or created is None:
+            continue
+        topic = Topic(event_id=event.id, convener=users[item["convener"]], status=item["status"],
+                      created_at=created, updated_at=created, **values)
+        db.session.add(topic)
+        db.session.flush()
+        topics[item["key"]] = topic
+        if item["room"] in rooms and item["slot"] in slots:
+            try:
+                room, slot = board.free_cell(topic, rooms[item["room"]].id,
+                                             slots[item["slot"]].id)
+            except DomainError as error:
+                problems.refused(where, error)
+            else:
+                topic.room_id, topic.slot_id = room.id, slot.id
+                db.session.flush()
+        for key in item["interested"]:
+            if key in users:
+                db.session.add(Interest(topic_id=topic.id, user=users[key]))
+        note = item["note"]
+        if (note is not None and decoded.get(where + ".note") is not None
+                and _time(note["updated_at"])):
+            db.session.add(Note(
+                topic_id=topic.id, snapshot=decoded[where + ".note"], snapshot_seq=0,
+                markdown=note["markdown"], has_content=note["state"] == NoteState.WRITTEN,
+                updated_at=_time(note["updated_at"])))
+        for i, photo in enumerate(item["photos"]):
+            pwhere = f"{where}.photos[{i}]"
+            fields = v.Fields()
+            caption = v.text(fields, "caption", photo["caption"], max_len=CAPTION_MAX)
+            restored = decoded.get(pwhere)
+            uploader = users.get(photo["uploader"]) if photo["uploader"] else None
+            if (problems.bad_fields(pwhere, fields) or restored is None
+                    or (photo["uploader"] and uploader is None) or not _time(photo["created_at"])):
+                continue
+            db.session.add(Photo(
+                topic_id=topic.id, caption=caption, uploader=uploader,
+                content_type="image/jpeg", width=restored.width, height=restored.height,
+                data=restored.data, thumbnail=restored.thumbnail,
+                created_at=_time(photo["created_at"])))
+    return topics
 
 
 def loads(text: str | bytes) -> Any:
     """Parse an export file's text; malformed JSON is a ValidationFailed naming the place."""
     try:
-        return json.loads(text)
-    except (UnicodeDecodeError, ValueError) as error:
+        return loads_json(text, max_depth=MAX_DEPTH)
+    except InvalidJSON as error:
+        if error.too_deep:
+            raise _invalid("$", f"nests deeper than {MAX_DEPTH} levels (this format never "
+                                "does)") from None
         raise ValidationFailed(f"Not an importable openspace event: not JSON ({error}).",
                                fields={"$": "is not JSON"}) from None

@@ -3,13 +3,19 @@
 A Yjs v1 update is: the structs per client, then the delete set; a state vector is a list of
 (client id, clock); an awareness update (y-protocols) is a list of (client id, clock, JSON
 state). All numbers are LEB128 variable-length unsigned integers.
+
+A note is one Y.Text of plain text (`text_update_problem` says what else an update would put
+into it); pycrdt applies what passes. Why read the structs rather than look at the Doc after
+applying: pycrdt shows neither Y.Array items inside a Y.Text nor a Y.Text's attributes (its
+diff() and str() skip both), while Yjs in the browser counts them, which shifts every later
+edit; the structs name each item's kind and parent whatever the Doc shows.
 """
 
 from __future__ import annotations
 
-import json
-
 from pycrdt import get_update as diff_update
+
+from .validation import InvalidJSON, loads_json
 
 EMPTY_UPDATE = b"\x00\x00"  # no structs, no deletions
 EMPTY_STATE = b"\x00"  # a Doc that has seen nothing
@@ -59,18 +65,105 @@ def lacks_dependencies(update: bytes, state: bytes) -> bool:
     return False
 
 
-def is_awareness_update(data: bytes) -> bool:
-    """A well-formed y-protocols awareness update: count, then (client id, clock, JSON) each."""
+# Struct kinds of a Yjs update (the low 5 bits of a struct's info byte) --------------------------
+GC, DELETED, JSON, BINARY, STRING, EMBED, FORMAT, TYPE, ANY, DOC, SKIP = range(11)
+_KINDS = {JSON: "JSON content", BINARY: "binary content", EMBED: "an embed",
+          FORMAT: "formatting", TYPE: "a shared type (XmlElement, Y.Text, Y.Map, ...)",
+          ANY: "Y.Array items or Y.Map values", DOC: "a subdocument"}
+_ORIGIN, _RIGHT_ORIGIN, _PARENT_SUB = 0x80, 0x40, 0x20
+
+
+def _string(data: bytes, at: int) -> tuple[bytes, int]:
+    """A lib0 varString (its UTF-8 bytes) and the offset after it."""
+    length, at = varuint(data, at)
+    if at + length > len(data):
+        raise IndexError("string past the end")
+    return data[at:at + length], at + length
+
+
+def text_update_problem(update: bytes, root: str) -> str | None:
+    """What is wrong with a v1 update for a document that is one Y.Text named `root` of plain
+    text, or None: it may only insert strings (or their deleted stand-ins) into that root, and
+    delete. Anything else (embeds, formatting, nested types such as XmlElement, Y.Array items,
+    the Text's attributes, other roots, subdocuments), a v2 update and bytes past the end of
+    the update are refused. Items that continue others (they name an origin) inherit their
+    parent, so only those that start a sequence name one: it must be the root itself."""
+    want = root.encode()
+    try:
+        clients, at = varuint(update, 0)
+        for _ in range(clients):
+            structs, at = varuint(update, at)
+            _client, at = varuint(update, at)
+            _clock, at = varuint(update, at)
+            for _ in range(structs):
+                info = update[at]
+                at += 1
+                kind = info & 0x1F
+                if kind in (GC, SKIP):
+                    _length, at = varuint(update, at)
+                    continue
+                if info & _ORIGIN:
+                    _, at = varuint(update, at)
+                    _, at = varuint(update, at)
+                if info & _RIGHT_ORIGIN:
+                    _, at = varuint(update, at)
+                    _, at = varuint(update, at)
+                if not info & (_ORIGIN | _RIGHT_ORIGIN):
+                    named, at = varuint(update, at)
+                    if named != 1:
+                        return "writes inside a nested type, not the note's text"
+                    name, at = _string(update, at)
+                    if name != want:
+                        return "writes to a root other than the note's text"
+                    if info & _PARENT_SUB:
+                        return "sets an attribute of the note's text"
+                if kind not in (DELETED, STRING):  # (its content is not read: nothing follows)
+                    return f"puts {_KINDS.get(kind, 'unknown content')} into the note"
+                if kind == STRING:
+                    _, at = _string(update, at)
+                else:
+                    _length, at = varuint(update, at)
+        at = _after_delete_set(update, at)
+    except (IndexError, ValueError):
+        return "is not a Yjs (v1) update"
+    if at != len(update):
+        return "is not a Yjs (v1) update (bytes follow its end: a v2 update?)"
+    return None
+
+
+def _after_delete_set(update: bytes, at: int) -> int:
+    """The offset after the delete set starting at `at`: (client, [(clock, length)...])..."""
+    count, at = varuint(update, at)
+    for _ in range(count):
+        _client, at = varuint(update, at)
+        ranges, at = varuint(update, at)
+        for _ in range(ranges):
+            _clock, at = varuint(update, at)
+            _length, at = varuint(update, at)
+    return at
+
+
+# Awareness ---------------------------------------------------------------------------------------
+
+AWARENESS_DEPTH = 8  # y-codemirror's cursor nests 4 levels deep
+
+
+def awareness_entries(data: bytes) -> list[tuple[int, int, object]] | None:
+    """The (client id, clock, state) entries of a y-protocols awareness update, each state
+    parsed from its JSON with its nesting bounded before parsing; None when malformed."""
+    entries = []
     try:
         count, at = varuint(data, 0)
         for _ in range(count):
-            _client, at = varuint(data, at)
-            _clock, at = varuint(data, at)
-            length, at = varuint(data, at)
-            if at + length > len(data):
-                return False
-            json.loads(data[at:at + length].decode())
-            at += length
-    except (IndexError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return False
-    return at == len(data)
+            client, at = varuint(data, at)
+            clock, at = varuint(data, at)
+            raw, at = _string(data, at)
+            entries.append((client, clock, loads_json(raw.decode(), max_depth=AWARENESS_DEPTH)))
+    except (IndexError, ValueError, InvalidJSON):  # UnicodeDecodeError is a ValueError
+        return None
+    return entries if at == len(data) else None
+
+
+def is_awareness_update(data: bytes) -> bool:
+    """A well-formed y-protocols awareness update: count, then (client id, clock, JSON) each."""
+    return awareness_entries(data) is not None

@@ -1,18 +1,26 @@
-"""Domain errors: one base class, each with the code and HTTP status of the public contract."""
+"""Domain errors: one base class, each with the code and HTTP status of the public contract.
+
+Messages are for people, in the request's language (a default per class, lazy because it is
+read at import time; the texts given where an error is raised are translated there with `_()`);
+`message` is always a plain str once the error exists, so JSON bodies and socket acks carry
+text, never a lazy string. Outside a request (the CLI) they are English. Codes stay English."""
 
 from __future__ import annotations
+
+from ..i18n import _l
 
 
 class DomainError(Exception):
     code = "error"
     status = 400
-    message = "The request could not be completed."
+    message = _l("The request could not be completed.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
                  fields: dict[str, str] | None = None, **extra: object) -> None:
         self.code = code or self.code
-        self.message = message or self.message
-        self.fields = fields or {}
+        self.message = str(message or self.message)
+        self.fields = {name: text if isinstance(text, (str, dict, list)) else str(text)
+                       for name, text in (fields or {}).items()}
         self.extra = extra
         super().__init__(self.message)
 
@@ -27,61 +35,61 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     code = "invalid"
     status = 400
-    message = "Some fields are not valid."
+    message = _l("Some fields are not valid.")
 
 
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401
-    message = "Log in first."
+    message = _l("Log in first.")
 
 
 class NotAllowed(DomainError):
     code = "forbidden"
     status = 403
-    message = "You are not allowed to do that."
+    message = _l("You are not allowed to do that.")
 
 
 class BoardLocked(NotAllowed):
     code = "board_locked"
-    message = "The board is locked: only organizers can change it now."
+    message = _l("The board is locked: only organizers can change it now.")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    message = "Not found."
+    message = _l("Not found.")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status = 409
-    message = "That conflicts with the current state."
+    message = _l("That conflicts with the current state.")
 
 
 class SlotTaken(Conflict):
     code = "slot_taken"
-    message = "That room is already taken in that time slot."
+    message = _l("That room is already taken in that time slot.")
 
 
 class ConvenerBusy(Conflict):
     code = "convener_busy"
-    message = "The convener already holds a session in that time slot."
+    message = _l("The convener already holds a session in that time slot.")
 
 
 class TooLarge(DomainError):
     code = "too_large"
     status = 413
-    message = "That upload is too large."
+    message = _l("That upload is too large.")
 
 
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
-    message = "Too many requests; slow down a little."
+    message = _l("Too many requests; slow down a little.")
 
 
 class Unavailable(DomainError):
     code = "unavailable"
     status = 503
-    message = "The database cannot be reached right now; try again in a moment."
+    message = _l("The database cannot be reached right now; try again in a moment.")

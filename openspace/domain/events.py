@@ -12,11 +12,14 @@ from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 
+from .. import i18n
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..models import (
     BoardState,
     Event,
     Membership,
+    ProjectorMode,
     Role,
     Room,
     Slot,
@@ -26,11 +29,14 @@ from ..models import (
     User,
     Visibility,
 )
+from . import ratelimit, times
 from . import validation as v
 from .board import announce, bump_version
 from .errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from .mail import notifications
 from .permissions import is_member, require_member, require_organizer, require_view
 from .serialize import room_dict, slot_dict
+from .signals import access_changed, projector_changed
 from .tx import writing
 
 # Join codes avoid look-alike characters (0/O, 1/I/L): people type them from a projector.
@@ -38,9 +44,9 @@ JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
 MAX_EVENT_DAYS = 14
 EVENT_FIELDS = ("name", "slug", "timezone", "starts_on", "ends_on", "visibility", "theme",
-                "hashtag", "venue")
+                "hashtag", "venue", "language")
 EVENT_PATCH_FIELDS = tuple(f for f in EVENT_FIELDS if f != "slug") + (
-    "board_state", "summary_published")
+    "board_state", "summary_published", "projector_mode")
 
 _ZONES: set[str] | None = None
 
@@ -68,7 +74,7 @@ def get_event(slug: Any, user: User | None) -> Event:
     if v.lookup_key(slug, max_len=v.SLUG_MAX):
         event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
     if event is None:
-        raise NotFound("No such event.")
+        raise NotFound(_("No such event."))
     require_view(user, event)
     return event
 
@@ -84,7 +90,9 @@ def visible_events(user: User | None) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.starts_on.desc(), Event.id.desc())))
 
 
-def _event_fields(data: dict[str, Any], *, creating: bool, event: Event | None = None) -> dict:
+def event_values(data: dict[str, Any], *, creating: bool, event: Event | None = None) -> dict:
+    """An event's settings checked and cleaned (ValidationFailed naming every bad field); also
+    what `openspace import` runs a file's event through."""
     fields = v.Fields()
     out: dict[str, Any] = {}
     if creating or "name" in data:
@@ -97,7 +105,7 @@ def _event_fields(data: dict[str, Any], *, creating: bool, event: Event | None =
         else:
             slug = v.text(fields, "slug", slug, max_len=v.SLUG_MAX).lower()
             if slug and not v.SLUG_RE.match(slug):
-                fields.add("slug", "use lowercase letters, digits and dashes")
+                fields.add("slug", _("use lowercase letters, digits and dashes"))
             out["slug"] = slug
     for name, max_len, multiline in (("theme", v.THEME_MAX, True), ("venue", v.VENUE_MAX, False)):
         if creating or name in data:
@@ -105,39 +113,48 @@ def _event_fields(data: dict[str, Any], *, creating: bool, event: Event | None =
     if creating or "hashtag" in data:
         tag = v.text(fields, "hashtag", data.get("hashtag"), max_len=v.HASHTAG_MAX)
         if tag and not v.HASHTAG_RE.match(tag):
-            fields.add("hashtag", "letters, digits, _ and - only")
+            fields.add("hashtag", _("letters, digits, _ and - only"))
         out["hashtag"] = ("#" + tag.lstrip("#")) if tag else ""
     if creating or "timezone" in data:
         zone = data.get("timezone")
         if not isinstance(zone, str) or zone not in _zones():
-            fields.add("timezone", "must be an IANA time zone like Europe/Brussels")
+            fields.add("timezone", _("must be an IANA time zone like Europe/Brussels"))
         out["timezone"] = zone
     if creating or "starts_on" in data:
         out["starts_on"] = v.day(fields, "starts_on", data.get("starts_on"))
     if creating or "ends_on" in data:
         out["ends_on"] = v.day(fields, "ends_on", data.get("ends_on"), required=False)
+    if creating or "language" in data:
+        out["language"] = v.choice(fields, "language", data.get("language"), i18n.LANGUAGES,
+                                   default=i18n.DEFAULT if creating else None)
     if creating or "visibility" in data:
         out["visibility"] = v.choice(fields, "visibility", data.get("visibility"),
                                      [x.value for x in Visibility],
                                      default=Visibility.PUBLIC.value if creating else None)
-    if not creating:
-        if "board_state" in data:
-            out["board_state"] = v.choice(fields, "board_state", data.get("board_state"),
-                                          [x.value for x in BoardState])
-        if "summary_published" in data:
-            out["summary_published"] = v.boolean(fields, "summary_published",
-                                                 data.get("summary_published"))
-            if out["summary_published"] is None:
-                fields.add("summary_published", "must be true or false")
+    # Never in a new event's data from the API (create_event allows EVENT_FIELDS only); an
+    # imported event brings them.
+    if "board_state" in data:
+        out["board_state"] = v.choice(fields, "board_state", data.get("board_state"),
+                                      [x.value for x in BoardState])
+    if "projector_mode" in data:
+        out["projector_mode"] = v.choice(fields, "projector_mode", data.get("projector_mode"),
+                                         [x.value for x in ProjectorMode])
+    if "summary_published" in data:
+        out["summary_published"] = v.boolean(fields, "summary_published",
+                                             data.get("summary_published"))
+        if out["summary_published"] is None:
+            fields.add("summary_published", _("must be true or false"))
     if creating or "starts_on" in out or "ends_on" in out:
         starts = out["starts_on"] if "starts_on" in out else event.starts_on
         ends = out.get("ends_on") if "ends_on" in out else event.ends_on
         ends = ends or starts
         if isinstance(starts, date) and isinstance(ends, date):
             if ends < starts:
-                fields.add("ends_on", "must not be before starts_on")
+                fields.add("ends_on", _("must not be before starts_on"))
             elif (ends - starts).days >= MAX_EVENT_DAYS:
-                fields.add("ends_on", f"an event lasts at most {MAX_EVENT_DAYS} days")
+                fields.add("ends_on", ngettext("an event lasts at most %(num)d day",
+                                               "an event lasts at most %(num)d days",
+                                               MAX_EVENT_DAYS))
         out["starts_on"], out["ends_on"] = starts, ends
     fields.check()
     return out
@@ -146,7 +163,7 @@ def _event_fields(data: dict[str, Any], *, creating: bool, event: Event | None =
 def create_event(*, user: User, data: dict[str, Any]) -> Event:
     """Create an event; its creator becomes its first organizer."""
     v.only_known(data, EVENT_FIELDS)
-    values = _event_fields(data, creating=True)
+    values = event_values(data, creating=True)
     with writing():
         slug = values.pop("slug")
         if slug is None:
@@ -155,32 +172,55 @@ def create_event(*, user: User, data: dict[str, Any]) -> Event:
             while db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
                 slug = f"{base}-{secrets.token_hex(2)}"
         elif db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
-            raise Conflict("That address is taken.", code="slug_taken",
-                           fields={"slug": "is already used by another event"})
+            raise Conflict(_("That address is taken."), code="slug_taken",
+                           fields={"slug": _("is already used by another event")})
         code = new_join_code()
         while db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
             code = new_join_code()
-        event = Event(slug=slug, join_code=code, **values)
+        event = Event(slug=slug, join_code=code, created_by_id=user.id, **values)
         event.memberships.append(Membership(user_id=user.id, role=Role.ORGANIZER))
         db.session.add(event)
     return event
 
 
 def update_event(*, event: Event, user: User, data: dict[str, Any]) -> Event:
-    """Organizers change settings; opening or locking the board is a board change."""
+    """Organizers change settings; opening or locking the board is a board change, a new
+    projector mode switches every open projector."""
     v.only_known(data, EVENT_PATCH_FIELDS)
     require_organizer(user, event)
-    values = _event_fields(data, creating=False, event=event)
+    values = event_values(data, creating=False, event=event)
     with writing():
         require_organizer(user, event)
         state_changed = "board_state" in values and values["board_state"] != event.board_state
+        mode_changed = "projector_mode" in values and \
+            values["projector_mode"] != event.projector_mode
+        published = values.get("summary_published") is True and not event.summary_published
+        hidden = "visibility" in values and values["visibility"] != event.visibility
         for key, value in values.items():
             setattr(event, key, value)
         version = bump_version(event) if state_changed else None
-        state = str(event.board_state)
+        if published:
+            notifications.summary_published(event, actor=user)
+        state, mode = str(event.board_state), str(event.projector_mode)
     if version is not None:
         announce(event.id, version, "board_state", board_state=state)
+    if mode_changed:
+        projector_changed.send(event.id, kind="mode", mode=mode)
+    if hidden:
+        announce_access(event)
     return event
+
+
+def topic_ids(event_id: int) -> list[int]:
+    """The event's topics (each has a note room), withdrawn and merged ones included."""
+    return list(db.session.scalars(sa.select(Topic.id).where(Topic.event_id == event_id)))
+
+
+def announce_access(event: Event) -> None:
+    """After a change of who may see the event has committed: every server process re-checks
+    the connections in the event's room and its notes' rooms and removes those no longer
+    allowed (realtime.py, sockets.py)."""
+    access_changed.send(event.id, topic_ids=topic_ids(event.id), deleted=False)
 
 
 def set_board_state(*, event: Event, user: User, state: str) -> Event:
@@ -198,19 +238,30 @@ def regenerate_join_code(*, event: Event, user: User) -> str:
     return code
 
 
-def event_for_join_code(join_code: Any, *, slug: Any = None) -> Event:
+def event_for_join_code(join_code: Any, *, slug: Any = None, user: User | None = None,
+                        client: str | None = None) -> Event:
     """The event a join code opens (codes are unique), even a private one: the code is the key.
 
     With a slug, the code must belong to that event. NotFound otherwise.
+    Wrong codes are limited per user and per client address (`client`, for a request from the
+    network): each one spends from their "join_code" buckets, and once a bucket is empty no
+    code is checked at all (else a refusal would still tell right from wrong).
     """
+    guessers = ([f"user:{user.id}"] if user is not None else []) + (
+        [f"addr:{client}"] if client is not None else [])
+    for key in guessers:
+        ratelimit.hit(key, "join_code", cost=0)
     code = (v.lookup_key(join_code, max_len=64) or "").strip().upper()
     event = None
     if code and len(code) <= 16:
         event = db.session.scalar(sa.select(Event).where(Event.join_code == code))
     if event is None or (slug is not None and event.slug != slug):
-        raise NotFound("That join code does not open this event." if slug is not None
-                       else "No event has that join code.",
-                       fields={"join_code": "is not a valid join code"})
+        if code:
+            for key in guessers:
+                ratelimit.hit(key, "join_code")
+        raise NotFound(_("That join code does not open this event.") if slug is not None
+                       else _("No event has that join code."),
+                       fields={"join_code": _("is not a valid join code")})
     return event
 
 
@@ -218,8 +269,8 @@ def join_event(*, event: Event, user: User, join_code: Any) -> Membership:
     """Join as a participant with the event's join code; joining twice changes nothing."""
     code = join_code.strip().upper() if isinstance(join_code, str) else ""
     if not hmac.compare_digest(code.encode(), event.join_code.encode()):
-        raise NotAllowed("That join code is not right.", code="bad_join_code",
-                         fields={"join_code": "does not match this event"})
+        raise NotAllowed(_("That join code is not right."), code="bad_join_code",
+                         fields={"join_code": _("does not match this event")})
     with writing():
         membership = db.session.scalar(
             sa.select(Membership).where(
@@ -232,13 +283,14 @@ def join_event(*, event: Event, user: User, join_code: Any) -> Membership:
     return membership
 
 
-def join_by_code(*, slug: Any, user: User, join_code: Any) -> tuple[Membership, bool]:
+def join_by_code(*, slug: Any, user: User, join_code: Any,
+                 client: str | None = None) -> tuple[Membership, bool]:
     """Join the event with this slug by its join code, even a private one (the code is the key).
 
     Returns the membership and whether it is new. A wrong code is NotFound, like an unknown
     event, so codes cannot be used to probe for private events.
     """
-    event = event_for_join_code(join_code, slug=slug)
+    event = event_for_join_code(join_code, slug=slug, user=user, client=client)
     was_member = is_member(user, event)
     return join_event(event=event, user=user, join_code=join_code), not was_member
 
@@ -261,7 +313,8 @@ def members(event: Event) -> list[Membership]:
 
 
 def set_role(*, event: Event, user: User, member_id: Any, role: Any) -> Membership:
-    """Organizers make a member a co-organizer or a participant; an event keeps one organizer."""
+    """Organizers make a member a co-organizer or a participant; an event keeps one organizer,
+    and its creator stays an organizer unless they step down themselves."""
     fields = v.Fields()
     member_id_ = v.integer(fields, "user_id", member_id, minimum=1, maximum=2**31,
                            required=True)
@@ -275,7 +328,11 @@ def set_role(*, event: Event, user: User, member_id: Any, role: Any) -> Membersh
             )
         )
         if membership is None:
-            raise NotFound("That person is not a member of this event.")
+            raise NotFound(_("That person is not a member of this event."))
+        if role_ == Role.PARTICIPANT and membership.role == Role.ORGANIZER \
+                and membership.user_id == event.created_by_id and user.id != event.created_by_id:
+            raise Conflict(_("The event's creator stays an organizer: only they can step "
+                             "down."), code="creator")
         if role_ == Role.PARTICIPANT and membership.role == Role.ORGANIZER:
             organizers = db.session.scalar(
                 sa.select(sa.func.count()).where(
@@ -283,37 +340,16 @@ def set_role(*, event: Event, user: User, member_id: Any, role: Any) -> Membersh
                 )
             )
             if organizers <= 1:
-                raise Conflict("An event needs at least one organizer.", code="last_organizer")
+                raise Conflict(_("An event needs at least one organizer."), code="last_organizer")
         membership.role = Role(role_)
-    return membership
-
-
-def add_organizer_by_email(*, event: Event, user: User, email: Any) -> Membership:
-    """Make the account with this email a co-organizer, joining it to the event if needed."""
-    fields = v.Fields()
-    email_ = v.email(fields, "email", email)
-    fields.check()
-    with writing():
-        require_organizer(user, event)
-        other = db.session.scalar(sa.select(User).where(User.email == email_))
-        if other is None:
-            raise NotFound("No account has that email; ask them to register first.",
-                           fields={"email": "no account with this email"})
-        membership = db.session.scalar(
-            sa.select(Membership).where(
-                Membership.event_id == event.id, Membership.user_id == other.id
-            )
-        )
-        if membership is None:
-            membership = Membership(event_id=event.id, user_id=other.id)
-            db.session.add(membership)
-        membership.role = Role.ORGANIZER
+    announce_access(event)
     return membership
 
 
 # Rooms ---------------------------------------------------------------------------------------
 
-def _room_fields(data: dict[str, Any], *, partial: bool) -> dict:
+def room_values(data: dict[str, Any], *, partial: bool) -> dict:
+    """A room's name and capacity checked and cleaned (also for `openspace import`)."""
     v.only_known(data, ("name", "capacity"))
     fields = v.Fields()
     out: dict[str, Any] = {}
@@ -327,20 +363,20 @@ def _room_fields(data: dict[str, Any], *, partial: bool) -> dict:
     return out
 
 
-def _room_name_free(event: Event, name: str, exclude: int | None = None) -> None:
+def room_name_free(event: Event, name: str, exclude: int | None = None) -> None:
     query = sa.select(Room.id).where(Room.event_id == event.id, Room.name == name)
     if exclude is not None:
         query = query.where(Room.id != exclude)
     if db.session.scalar(query) is not None:
-        raise Conflict("A room with that name exists already.", code="room_exists",
-                       fields={"name": "is already used by another room"})
+        raise Conflict(_("A room with that name exists already."), code="room_exists",
+                       fields={"name": _("is already used by another room")})
 
 
 def add_room(*, event: Event, user: User, data: dict[str, Any]) -> Room:
-    values = _room_fields(data, partial=False)
+    values = room_values(data, partial=False)
     with writing():
         require_organizer(user, event)
-        _room_name_free(event, values["name"])
+        room_name_free(event, values["name"])
         position = db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.max(Room.position), -1)).where(
                 Room.event_id == event.id
@@ -356,18 +392,18 @@ def add_room(*, event: Event, user: User, data: dict[str, Any]) -> Room:
 
 
 def get_room(event: Event, room_id: Any) -> Room:
-    room = db.session.get(Room, room_id) if isinstance(room_id, int) else None
+    room = db.session.get(Room, v.identifier("room_id", room_id))
     if room is None or room.event_id != event.id:
-        raise NotFound("No such room in this event.")
+        raise NotFound(_("No such room in this event."))
     return room
 
 
 def update_room(*, room: Room, user: User, data: dict[str, Any]) -> Room:
-    values = _room_fields(data, partial=True)
+    values = room_values(data, partial=True)
     with writing():
         require_organizer(user, room.event)
         if "name" in values:
-            _room_name_free(room.event, values["name"], exclude=room.id)
+            room_name_free(room.event, values["name"], exclude=room.id)
         for key, value in values.items():
             setattr(room, key, value)
         version = bump_version(room.event)
@@ -394,7 +430,9 @@ def delete_room(*, room: Room, user: User) -> None:
 
 # Slots ---------------------------------------------------------------------------------------
 
-def _slot_fields(data: dict[str, Any], *, event: Event, slot: Slot | None = None) -> dict:
+def slot_values(data: dict[str, Any], *, event: Event, slot: Slot | None = None) -> dict:
+    """A time slot checked against the event (its dates, its zone's clock, the other slots)
+    and cleaned; also for `openspace import`."""
     v.only_known(data, ("starts_at", "ends_at", "kind", "label"))
     fields = v.Fields()
     out: dict[str, Any] = {}
@@ -410,13 +448,15 @@ def _slot_fields(data: dict[str, Any], *, event: Event, slot: Slot | None = None
         out["label"] = v.text(fields, "label", data.get("label"), max_len=v.SLOT_LABEL_MAX)
     starts = out.get("starts_at") or (slot.starts_at if slot else None)
     ends = out.get("ends_at") or (slot.ends_at if slot else None)
+    for name in ("starts_at", "ends_at"):
+        v.wall_clock(fields, name, out.get(name), event.timezone)
     if starts and ends:
         if ends <= starts:
-            fields.add("ends_at", "must be after starts_at")
+            fields.add("ends_at", _("must be after starts_at"))
         elif ends - starts > timedelta(hours=24):
-            fields.add("ends_at", "a slot lasts at most 24 hours")
+            fields.add("ends_at", _("a slot lasts at most 24 hours"))
         if not event.starts_on <= starts.date() <= event.ends_on:
-            fields.add("starts_at", "must fall within the event's dates")
+            fields.add("starts_at", _("must fall within the event's dates"))
     fields.check()
     if starts and ends:
         overlap = sa.select(Slot).where(
@@ -427,8 +467,9 @@ def _slot_fields(data: dict[str, Any], *, event: Event, slot: Slot | None = None
         clash = db.session.scalar(overlap)
         if clash is not None:
             raise ValidationFailed(
-                "Time slots may not overlap.",
-                fields={"starts_at": f"overlaps {clash.starts_at:%a %H:%M}-{clash.ends_at:%H:%M}"},
+                _("Time slots may not overlap."),
+                fields={"starts_at": _("overlaps %(slot)s", slot=times.weekday(clash.starts_at)
+                                       + " " + times.span(clash.starts_at, clash.ends_at))},
             )
     return out
 
@@ -438,7 +479,7 @@ def add_slot(*, event: Event, user: User, data: dict[str, Any]) -> Slot:
     require_organizer(user, event)
     with writing():
         require_organizer(user, event)
-        values = _slot_fields(data, event=event)
+        values = slot_values(data, event=event)
         slot = Slot(event_id=event.id, **values)
         db.session.add(slot)
         db.session.flush()
@@ -449,9 +490,9 @@ def add_slot(*, event: Event, user: User, data: dict[str, Any]) -> Slot:
 
 
 def get_slot(event: Event, slot_id: Any) -> Slot:
-    slot = db.session.get(Slot, slot_id) if isinstance(slot_id, int) else None
+    slot = db.session.get(Slot, v.identifier("slot_id", slot_id))
     if slot is None or slot.event_id != event.id:
-        raise NotFound("No such time slot in this event.")
+        raise NotFound(_("No such time slot in this event."))
     return slot
 
 
@@ -459,11 +500,11 @@ def update_slot(*, slot: Slot, user: User, data: dict[str, Any]) -> Slot:
     with writing():
         event = slot.event
         require_organizer(user, event)
-        values = _slot_fields(data, event=event, slot=slot)
+        values = slot_values(data, event=event, slot=slot)
         if values.get("kind") not in (None, SlotKind.SESSION.value) and db.session.scalar(
             sa.select(Topic.id).where(Topic.slot_id == slot.id)
         ):
-            raise Conflict("Sessions are placed in this slot; move them first.",
+            raise Conflict(_("Sessions are placed in this slot; move them first."),
                            code="slot_in_use")
         for key, value in values.items():
             setattr(slot, key, value)

@@ -4,8 +4,9 @@ schedule as iCalendar in ical.py.)
 
 Markdown written here is CommonMark (+ GFM tables and task lists), so it means the same in any
 viewer. Titles, names and other one-line user texts are escaped (they never format or link);
-a note's text is the note's Markdown as its writers wrote it, except that raw HTML and links to
-script URLs stay text (render.inert_markdown), as they do on our pages.
+a note's text is the note's Markdown written anew from what our parser read (render.
+inert_markdown): text escaped, links checked again, so raw HTML and links to script URLs stay
+text in any viewer, as they do on our pages.
 """
 
 from __future__ import annotations
@@ -19,18 +20,12 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..i18n import _, in_language, ngettext
 from ..models import Photo, SlotKind
+from . import times
 from .actions import ActionItem
-from .render import inert_markdown
-from .summary import (
-    SessionReport,
-    Summary,
-    day_label,
-    event_dates,
-    gh_anchor,
-    md_escape,
-    when,
-)
+from .render import inert_inline, inert_markdown, md_escape
+from .summary import SessionReport, Summary, gh_anchor
 
 PhotoUrl = Callable[[Photo], str]
 SessionLink = Callable[[SessionReport], str]
@@ -40,6 +35,16 @@ ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 def _session_heading(report: SessionReport) -> str:
     return f"{report.number}. {md_escape(report.topic.title)}"
+
+
+def _fact(label: str, value: str) -> str:
+    """A "- **Label:** value" line (the label translated, the value as given)."""
+    return f"- **{label}:** {value}"
+
+
+def _kind_label(kind: SlotKind) -> str:
+    return {SlotKind.SESSION: _("Session"), SlotKind.PLENARY: _("Plenary"),
+            SlotKind.BREAK: _("Break")}[SlotKind(kind)]
 
 
 def _anchor_link(report: SessionReport) -> str:
@@ -53,13 +58,15 @@ def _header(summary: Summary) -> list[str]:
         out += ["> " + md_escape(line) if line.strip() else ">" for line in
                 event.theme.splitlines()]
         out.append("")
-    out.append(f"- **Dates:** {event_dates(event)}")
+    out.append(_fact(_("Dates"), times.event_dates(event)))
+    out.append(_fact(_("Times"), md_escape(times.zone_long(event))))
     if event.venue:
-        out.append(f"- **Venue:** {md_escape(event.venue)}")
+        out.append(_fact(_("Venue"), md_escape(event.venue)))
     if event.hashtag:
-        out.append(f"- **Hashtag:** {md_escape(event.hashtag)}")
-    out.append(f"- **Sessions:** {len(summary.sessions)}, "
-               f"{sum(r.written for r in summary.sessions)} with a report")
+        out.append(_fact(_("Hashtag"), md_escape(event.hashtag)))
+    out.append(_fact(_("Sessions"), _("%(count)d, %(written)d with a report",
+                                      count=len(summary.sessions),
+                                      written=sum(r.written for r in summary.sessions))))
     out.append("")
     return out
 
@@ -69,17 +76,18 @@ def _cell(text: str) -> str:
 
 
 def _agenda(summary: Summary, link: SessionLink) -> list[str]:
-    out = ["## Agenda", ""]
+    out = ["## " + _("Agenda"), ""]
     if not summary.days or not summary.rooms:
-        return out + ["No agenda was set up.", ""]
+        return out + [_("No agenda was set up."), ""]
     for day, slots in summary.days:
-        out += [f"### {day_label(day)}", ""]
-        out.append("| Time | " + " | ".join(md_escape(r.name) for r in summary.rooms) + " |")
+        out += [f"### {times.day_with_year(day)}", ""]
+        out.append("| " + _("Time (%(zone)s)", zone=times.zone(summary.event, day)) + " | "
+                   + " | ".join(md_escape(r.name) for r in summary.rooms) + " |")
         out.append("| --- |" + " --- |" * len(summary.rooms))
         for slot in slots:
-            time = f"{slot.starts_at:%H:%M}–{slot.ends_at:%H:%M}"
+            time = times.span(slot.starts_at, slot.ends_at)
             if slot.kind != SlotKind.SESSION:
-                label = md_escape(slot.label or str(slot.kind).capitalize())
+                label = md_escape(slot.label or _kind_label(slot.kind))
                 cells = [f"*{label}*"] + [""] * (len(summary.rooms) - 1)
             else:
                 cells = []
@@ -95,14 +103,19 @@ def _agenda(summary: Summary, link: SessionLink) -> list[str]:
 
 def _meta(report: SessionReport) -> list[str]:
     topic = report.topic
+    coming = ngettext("%(num)d said they'd come", "%(num)d said they'd come",
+                      topic.interest_count)
     out = [
-        f"- **Convener:** {md_escape(topic.convener.name)}",
-        f"- **Room:** {md_escape(topic.room.name) if topic.room else ''}",
-        f"- **Time:** {when(topic.slot)}",
-        f"- **Interest:** {topic.interest_count} said they'd come",
+        _fact(_("Convener"), md_escape(topic.convener.name)),
+        _fact(_("Room"), md_escape(topic.room.name) if topic.room else ""),
+        _fact(_("Time"), times.slot_when(topic.event, topic.slot)),
+        _fact(_("Interest"), coming),
     ]
+    if report.attended:
+        out.append(_fact(_("Attendance"), ngettext(
+            "%(num)d checked in", "%(num)d checked in", report.attended)))
     if topic.tags:
-        out.append("- **Tags:** " + ", ".join(md_escape(t) for t in topic.tags))
+        out.append(_fact(_("Tags"), ", ".join(md_escape(t) for t in topic.tags)))
     return out + [""]
 
 
@@ -116,45 +129,52 @@ def _session(report: SessionReport, photo_url: PhotoUrl, *, level: int = 2) -> l
     if report.written:
         out += [inert_markdown(report.body).rstrip("\n"), ""]
     else:
-        out += ["*No report was written for this session.*", ""]
+        out += ["*" + _("No report was written for this session.") + "*", ""]
     for photo in report.photos:
-        alt = md_escape(photo.caption or f"Photo of {report.topic.title}")
+        alt = md_escape(photo.caption or _("Photo of %(title)s", title=report.topic.title))
         out += [f"![{alt}]({photo_url(photo)})", ""]
     return out
 
 
 def _item_line(item: ActionItem, with_session: bool) -> str:
-    owners = ", ".join("@" + owner for owner in item.owners) or "no owner yet"
-    line = f"- [{'x' if item.done else ' '}] {inert_markdown(item.text)} — {owners}"
+    owners = ", ".join("@" + owner for owner in item.owners) or _("no owner yet")
+    line = f"- [{'x' if item.done else ' '}] {inert_inline(item.text)} — {owners}"
     if with_session and item.topic is not None:
         line += f" ({md_escape(item.topic.title)})"
     return line
 
 
 def _action_items(summary: Summary) -> list[str]:
-    out = ["## Action items", ""]
+    out = ["## " + _("Action items"), ""]
     items = summary.action_items
     if not items:
-        return out + ["No action items were written down.", ""]
+        return out + [_("No action items were written down."), ""]
     return out + [_item_line(item, True) for item in items] + [""]
 
 
 def _unplaced(summary: Summary) -> list[str]:
     if not summary.unplaced:
         return []
-    out = ["## Also proposed", ""]
+    out = ["## " + _("Also proposed"), ""]
     out += [f"- {md_escape(t.title)} ({md_escape(t.convener.name)})" for t in summary.unplaced]
     return out + [""]
 
 
 def summary_markdown(summary: Summary, *, photo_url: PhotoUrl) -> str:
     """The whole book as one Markdown document: header, contents, agenda, sessions, action
-    items. Photos are linked with `photo_url(photo)` (absolute URLs of this site)."""
+    items, headed in the event's language. Photos are linked with `photo_url(photo)`
+    (absolute URLs of this site)."""
+    with in_language(summary.event.language):
+        return _summary_markdown(summary, photo_url)
+
+
+def _summary_markdown(summary: Summary, photo_url: PhotoUrl) -> str:
     out = _header(summary)
-    out += ["## Contents", ""]
+    out += ["## " + _("Contents"), ""]
     out += [f"{r.number}. [{md_escape(r.topic.title)}]({_anchor_link(r)})"
             for r in summary.sessions]
-    out += [f"{len(summary.sessions) + 1}. [Action items](#action-items)", ""]
+    actions = _("Action items")
+    out += [f"{len(summary.sessions) + 1}. [{actions}](#{gh_anchor(actions)})", ""]
     out += _agenda(summary, _anchor_link)
     for report in summary.sessions:
         out += _session(report, photo_url)
@@ -194,18 +214,26 @@ def photo_data(ids: list[int]) -> dict[int, bytes]:
 
 def summary_zip(summary: Summary, *, readme: str = "") -> bytes:
     """index.md (header, contents linking each session's file, agenda, action items),
-    sessions/NNN-title.md (one per session), photos/ID.jpg (full size, as stored).
+    sessions/NNN-title.md (one per session), photos/ID.jpg (full size, as stored); headed in
+    the event's language.
 
     Photos are read in batches (a big event's photos need not all be in memory at once) and
     stored as they are (compressing JPEGs gains nothing)."""
+    with in_language(summary.event.language):
+        return _summary_zip(summary, readme)
+
+
+def _summary_zip(summary: Summary, readme: str) -> bytes:
     out = io.BytesIO()
     prefix = file_slug(summary.event.slug, 64) + "/"
     with zipfile.ZipFile(out, "w") as archive:
         index = _header(summary)
-        index += ["## Contents", ""]
+        index += ["## " + _("Contents"), ""]
         index += [f"{r.number}. [{md_escape(r.topic.title)}]({session_file(r)})"
                   for r in summary.sessions]
-        index += ["", "Action items: [below](#action-items). Photos: `photos/`.", ""]
+        below = "#" + gh_anchor(_("Action items"))
+        index += ["", _("Action items: [below](%(anchor)s). Photos: `photos/`.", anchor=below),
+                  ""]
         index += _agenda(summary, session_file)
         index += _action_items(summary)
         index += _unplaced(summary)
@@ -215,7 +243,7 @@ def summary_zip(summary: Summary, *, readme: str = "") -> bytes:
                ("\n".join(index).rstrip("\n") + "\n").encode(), compress=True)
         for report in summary.sessions:
             lines = _session(report, lambda p: "../" + photo_file(p), level=1)
-            lines.append("[Back to the index](../index.md)")
+            lines.append("[" + _("Back to the index") + "](../index.md)")
             _entry(archive, prefix + session_file(report),
                    ("\n".join(lines) + "\n").encode(), compress=True)
         photos = [p for r in summary.sessions for p in r.photos]

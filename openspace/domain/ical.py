@@ -3,7 +3,11 @@ feed calendar apps subscribe to without a cookie, through a secret per-user URL.
 
 Times are the event's local times with a TZID and the matching VTIMEZONE (generated from the
 tz database by icalendar), so a session at 10:00 in Brussels is at 10:00 in Brussels whatever
-zone the reader's phone is in, also across a daylight-saving change.
+zone the reader's phone is in, also across a daylight-saving change. A local time that happens
+twice (the hour repeated when the clocks go back) is written in UTC instead: see _local().
+
+The personal feed also carries the person's action items (those that name them as an owner) as
+VTODO tasks, done or not.
 
 The personal feed's token is an HMAC of (user, event, the user's session epoch) under the
 server's secret key: nothing to store, and "log out everywhere" (which bumps the epoch) also
@@ -21,12 +25,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from icalendar import Calendar
+from icalendar import Calendar, Todo
 from icalendar import Event as VEvent
 
 from ..extensions import db
+from ..i18n import _, in_language, ngettext
 from ..models import Event, SlotKind, Topic, TopicStatus, User
-from .actions import agenda_order
+from . import validation as v
+from .actions import ActionItem, agenda_order, event_action_items, filter_items
 from .board import active_topics, my_agenda
 from .errors import NotFound
 from .permissions import can_view_event, is_member
@@ -55,7 +61,14 @@ def _calendar(event: Event, name: str) -> Calendar:
 
 
 def _local(event: Event, value: datetime) -> datetime:
-    return value.replace(tzinfo=ZoneInfo(event.timezone))
+    """A slot time for DTSTART/DTEND: local with its TZID, except a time the zone has twice
+    (when the clocks go back), which is written in UTC (its first occurrence, the rule of
+    validation.wall_clock): RFC 5545 says a TZID time means the first occurrence too, but
+    ical.js and node-ical read the second, an hour later. A UTC time means one instant to all."""
+    local = value.replace(tzinfo=ZoneInfo(event.timezone), fold=0)
+    if v.is_ambiguous(value, event.timezone):
+        return local.astimezone(UTC)
+    return local
 
 
 def _topic_event(event: Event, topic: Topic, *, domain: str, url: str) -> VEvent:
@@ -67,7 +80,9 @@ def _topic_event(event: Event, topic: Topic, *, domain: str, url: str) -> VEvent
     item.add("dtend", _local(event, topic.slot.ends_at))
     item.add("summary", topic.title)
     item.add("location", ", ".join(x for x in (topic.room.name, event.venue) if x))
-    lines = [f"Convened by {topic.convener.name} · {topic.interest_count} said they'd come"]
+    lines = [_("Convened by %(name)s", name=topic.convener.name) + " · "
+             + ngettext("%(num)d said they'd come", "%(num)d said they'd come",
+                        topic.interest_count)]
     if topic.description:
         lines += ["", topic.description]
     lines += ["", url]
@@ -89,19 +104,46 @@ def _plenaries(event: Event, cal: Calendar, *, domain: str) -> None:
         item.add("dtstamp", _utc(event.created_at))
         item.add("dtstart", _local(event, slot.starts_at))
         item.add("dtend", _local(event, slot.ends_at))
-        item.add("summary", slot.label or "Plenary")
+        item.add("summary", slot.label or _("Plenary"))
         if event.venue:
             item.add("location", event.venue)
         item.add("status", "CONFIRMED")
         cal.add_component(item)
 
 
+def _todo(event: Event, item: ActionItem, *, domain: str, url: str) -> Todo:
+    """An action item as a task: its UID follows the item's session and text (not its place
+    in the note, which moves as others are added), so a calendar keeps one task per item."""
+    todo = Todo()
+    digest = hashlib.sha256(item.text.encode()).hexdigest()[:16]
+    todo.add("uid", f"action-{item.topic.id}-{digest}.{event.slug}@{domain}")
+    todo.add("dtstamp", _utc(item.topic.updated_at))
+    todo.add("summary", item.text)
+    todo.add("description", _("From the notes of %(session)s", session=item.topic.title)
+             + "\n\n" + url)
+    todo.add("url", url)
+    todo.add("status", "COMPLETED" if item.done else "NEEDS-ACTION")
+    if item.done:
+        todo.add("percent-complete", 100)
+    return todo
+
+
 def _build(event: Event, name: str, topics: Iterable[Topic], *, domain: str,
-           topic_url: TopicUrl) -> bytes:
+           topic_url: TopicUrl, todos: Iterable[ActionItem] = ()) -> bytes:
+    """The feed's texts are in the event's language."""
+    with in_language(event.language):
+        return _build_calendar(event, name, topics, domain=domain, topic_url=topic_url,
+                               todos=todos)
+
+
+def _build_calendar(event: Event, name: str, topics: Iterable[Topic], *, domain: str,
+                    topic_url: TopicUrl, todos: Iterable[ActionItem]) -> bytes:
     cal = _calendar(event, name)
     _plenaries(event, cal, domain=domain)
     for topic in agenda_order(t for t in topics if t.status == TopicStatus.PLACED):
         cal.add_component(_topic_event(event, topic, domain=domain, url=topic_url(topic)))
+    for item in todos:
+        cal.add_component(_todo(event, item, domain=domain, url=topic_url(item.topic)))
     # The zone's rules around the event only (the default spans 1970-2038: 3 KB per feed).
     cal.add_missing_timezones(first_date=date(event.starts_on.year - 1, 1, 1),
                               last_date=date(event.ends_on.year + 2, 1, 1))
@@ -119,8 +161,9 @@ def agenda_ics(event: Event, user: User, *, domain: str, topic_url: TopicUrl) ->
     plenaries."""
     agenda = my_agenda(event, user)
     topics = {t.id: t for t in agenda["convening"] + agenda["attending"]}
+    todos = filter_items(event_action_items(event), owner=user)
     return _build(event, f"{event.name} · {user.name}", topics.values(), domain=domain,
-                  topic_url=topic_url)
+                  topic_url=topic_url, todos=todos)
 
 
 # The personal feed's secret URL -----------------------------------------------------------------
@@ -142,7 +185,7 @@ def event_for_feed(slug: Any) -> Event:
     event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) \
         if isinstance(slug, str) else None
     if event is None:
-        raise NotFound("No such calendar feed.")
+        raise NotFound(_("No such calendar feed."))
     return event
 
 
@@ -152,10 +195,9 @@ def user_for_feed(*, event: Event, token: Any, secret: bytes) -> User:
     not_found = NotFound("No such calendar feed.")
     if not isinstance(token, str) or "-" not in token or len(token) > 64:
         raise not_found
-    user_id, _, mac = token.partition("-")
-    if not user_id.isdigit():
-        raise not_found
-    user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
+    user_text, _, mac = token.partition("-")
+    user_id = v.id_from_text(user_text)
+    user = db.session.get(User, user_id) if user_id else None
     if user is None or not hmac.compare_digest(mac, _mac(secret, user, event)):
         raise not_found
     if not is_member(user, event) or not can_view_event(user, event):

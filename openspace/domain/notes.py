@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -28,10 +29,11 @@ from pycrdt import Doc, Text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
+from ..i18n import _, in_language
 from ..models import Note, NoteUpdate, Topic, User, utcnow
-from . import crdt
-from .errors import Conflict, DomainError, ValidationFailed
-from .permissions import require_member, require_view
+from . import crdt, validation
+from .errors import Conflict, DomainError, NotAllowed, TooLarge, ValidationFailed
+from .permissions import can_write_note, require_note_write, require_view
 from .signals import note_awareness, note_updated
 from .tx import writing
 
@@ -41,25 +43,32 @@ ROOT = "markdown"  # the shared text: doc.get("markdown", type=Text) = ydoc.getT
 MAX_UPDATE = 64 * 1024
 MAX_AWARENESS = 8 * 1024
 MAX_STATE_VECTOR = 64 * 1024  # ~10 bytes per Yjs client that ever wrote
+MAX_NOTE_CHARS = 256 * 1024  # a note's text, in characters (a long session report is ~20,000)
 COMPACT_AFTER = 200  # fold the log into the snapshot once more updates than this follow it
 CACHE_SIZE = 256  # Docs kept in memory per process (least recently used go first)
 TEMPLATE_ACTION_EXAMPLE = "- [ ] … @owner"
 
 
 def report_template(topic: Topic) -> str:
-    """The OST session report a new note starts from, with the convener filled in. The title
+    """The OST session report a new note starts from, with the convener filled in, its
+    headings in the event's language (the action-item line keeps its syntax). The title
     and the name are escaped: they are text, which must not turn into links or HTML in the
     note's Markdown (and from there into the exported .md files)."""
     from .summary import md_escape  # summary imports this module (through actions)
 
+    with in_language(topic.event.language):
+        # TRANSLATORS: the headings of a session report (a new note's template).
+        headings = [_("Convener"), _("Participants"), _("Key points"), _("Recommendations"),
+                    _("Resources"), _("Action items")]
+    convener, participants, points, recommendations, resources, actions = headings
     return (
         f"# {md_escape(topic.title)}\n\n"
-        f"## Convener\n{md_escape(topic.convener.name)}\n\n"
-        "## Participants\n\n"
-        "## Key points\n\n"
-        "## Recommendations\n\n"
-        "## Resources\n\n"
-        f"## Action items\n{TEMPLATE_ACTION_EXAMPLE}\n"
+        f"## {convener}\n{md_escape(topic.convener.name)}\n\n"
+        f"## {participants}\n\n"
+        f"## {points}\n\n"
+        f"## {recommendations}\n\n"
+        f"## {resources}\n\n"
+        f"## {actions}\n{TEMPLATE_ACTION_EXAMPLE}\n"
     )
 
 
@@ -218,6 +227,30 @@ def _binary(value: Any, name: str, max_len: int) -> bytes:
     return value
 
 
+def _check_shape(data: bytes) -> None:
+    """A note is one Y.Text of plain text (crdt.text_update_problem): an update that would put
+    anything else into the document, or is not exactly one v1 update, is refused whole."""
+    problem = crdt.text_update_problem(data, ROOT)
+    if problem is not None:
+        raise ValidationFailed("That is not an update of the note's plain text.",
+                               fields={"update": problem})
+
+
+def _check_size(topic_id: int, markdown: str) -> None:
+    """A note holds at most MAX_NOTE_CHARS characters. A note already past it (written before
+    the limit) may still shrink: only an update that leaves it longer than that and longer
+    than it was is refused."""
+    if len(markdown) <= MAX_NOTE_CHARS:
+        return
+    before = db.session.scalar(sa.select(sa.func.length(Note.markdown))
+                               .where(Note.topic_id == topic_id)) or 0
+    if len(markdown) > before:
+        raise TooLarge(_("A note holds at most %(limit)s characters; this change would make it "
+                         "%(length)s long. It was not saved: shorten the note first.",
+                         limit=f"{MAX_NOTE_CHARS:,}", length=f"{len(markdown):,}"),
+                       fields={"update": "makes the note too long"})
+
+
 def _integrate(doc: Doc, updates: list[bytes]) -> None:
     """Apply clients' updates to the note's Doc, refusing malformed or out-of-order ones.
 
@@ -238,16 +271,58 @@ def _integrate(doc: Doc, updates: list[bytes]) -> None:
                        "and send what the server lacks.", code="out_of_sync")
 
 
-def _check_awareness(data: bytes) -> None:
-    if not crdt.is_awareness_update(data):
+_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+_LIGHT_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?")  # y-codemirror's colorLight
+
+
+def _awareness_problem(state: Any, user: User) -> str | None:
+    """What is wrong with one awareness state, or None. Every reader's browser shows the
+    `user` part (name tag, caret colour): it must be the sender's own name, and colours must be
+    colours (they end up in style attributes)."""
+    if state is None:
+        return None  # the client left
+    if not isinstance(state, dict):
+        return "a state must be an object or null"
+    person = state.get("user")
+    if person is None:
+        return None
+    if not isinstance(person, dict):
+        return "user must be an object"
+    name = person.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= validation.NAME_MAX:
+        return f"user.name must be text of 1 to {validation.NAME_MAX} characters"
+    if name != user.name:
+        return "user.name must be your own name"
+    if not isinstance(person.get("color"), str) or not _COLOUR_RE.fullmatch(person["color"]):
+        return "user.color must be a colour written #rrggbb"
+    light = person.get("colorLight")
+    if light is not None and (not isinstance(light, str)
+                              or not _LIGHT_COLOUR_RE.fullmatch(light)):
+        return "user.colorLight must be a colour written #rrggbb or #rrggbbaa"
+    return None
+
+
+def _check_awareness(data: bytes, user: User) -> list[int]:
+    """The client ids of a well-formed awareness update whose states all pass."""
+    entries = crdt.awareness_entries(data)
+    if entries is None:
         raise ValidationFailed("That is not an awareness update.",
-                               fields={"update": "is not a y-protocols awareness update"})
+                               fields={"update": "is not a y-protocols awareness update "
+                                                 f"(or nests deeper than {crdt.AWARENESS_DEPTH} "
+                                                 "levels)"})
+    for _client, _clock, state in entries:
+        problem = _awareness_problem(state, user)
+        if problem is not None:
+            raise ValidationFailed("That presence is not valid.", fields={"update": problem})
+    return [client for client, _clock, _state in entries]
 
 
 # Writing ---------------------------------------------------------------------------------------
 
 def _create(topic: Topic) -> None:
-    """Insert the note with the report template as its first update (inside a transaction)."""
+    """Insert the note with the report template as its first update (inside a transaction).
+    Readers who joined before see it when they next join: the first update they are relayed
+    builds on it, which makes them sync again (assets/notes.js)."""
     template = report_template(topic)
     doc = Doc()
     doc.get(ROOT, type=Text).insert(0, template)
@@ -307,8 +382,10 @@ _waiting_lock = threading.Lock()
 
 def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> int:
     """Any member of the topic's event may write its note, also on a locked board (notes are
-    written during the sessions). The update is appended and the text refreshed in a
-    transaction; after the commit it is relayed (note_updated) to the note's other readers.
+    written during the sessions), while the topic is on the board (require_note_write); only
+    plain text (_check_shape), at most MAX_NOTE_CHARS of it (_check_size). The update is
+    appended and the text refreshed in a transaction; after the commit it is relayed
+    (note_updated) to the note's other readers.
     Returns the update's id (0 for an empty update, which changes nothing and is not stored).
 
     Updates to one note that arrive together share a transaction (see _Write); one that is
@@ -318,10 +395,11 @@ def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = 
     data = _binary(update, "update", MAX_UPDATE)
     # Checked before the write transaction, whose opening rollback would make every loaded
     # object re-read: a membership ended a moment ago costs nothing here (no rule to break).
-    require_member(user, topic.event)
+    require_note_write(user, topic)
     topic_id, user_id = topic.id, user.id
     if data == crdt.EMPTY_UPDATE:
         return 0
+    _check_shape(data)
     write = _Write(data=data, user_id=user_id)
     with _waiting_lock:
         _waiting.setdefault(topic_id, []).append(write)
@@ -389,11 +467,12 @@ def _append(topic: Topic, topic_id: int, batch: list[_Write]) -> list[int]:
                 _create(topic)
                 loaded = _catch_up(topic_id, template, lock=True)
             _integrate(loaded.doc, [write.data for write in batch])
+            markdown = str(loaded.text)
+            _check_size(topic_id, markdown)
             conn = db.session.connection()
             seqs = [conn.execute(_APPEND, {"topic_id": topic_id, "data": write.data,
                                            "author_id": write.user_id}).scalar_one()
                     for write in batch]
-            markdown = str(loaded.text)
             conn.execute(_REFRESH, {"b_topic_id": topic_id, "b_markdown": markdown,
                                     "b_has_content": has_content(markdown, loaded.template),
                                     "b_updated_at": utcnow()})
@@ -464,14 +543,16 @@ def compact_note(*, topic: Topic, min_updates: int = 0) -> int:
 
 def join_note(*, topic: Topic, user: User | None, state_vector: Any = None) -> tuple[bytes, bytes]:
     """Anyone who may view the event may read its notes (a private event's topics are 404 to
-    non-members). Creates the note from the template the first time. Returns what a client
-    with `state_vector` lacks (an update) and the server's state vector, so the client can
-    send what the server lacks."""
+    non-members). The note is created from the template the first time someone who may write
+    it joins (a reader's join writes nothing: readers are anonymous and many). Returns what a
+    client with `state_vector` lacks (an update) and the server's state vector, so the client
+    can send what the server lacks."""
     state = crdt.EMPTY_STATE if state_vector is None else _binary(
         state_vector, "state_vector", MAX_STATE_VECTOR)
     require_view(user, topic.event)
-    with _busy_is_transient():
-        ensure_note(topic)
+    if can_write_note(user, topic):
+        with _busy_is_transient():
+            ensure_note(topic)
     topic_id = topic.id
     with _note_lock(topic_id):
         try:
@@ -479,21 +560,65 @@ def join_note(*, topic: Topic, user: User | None, state_vector: Any = None) -> t
         except BaseException:
             _forget(topic_id)
             raise
-        if loaded is None:  # the topic's event was deleted meanwhile
-            raise Conflict("This note is gone.", code="gone")
+        # None: nobody who may write the note has opened it yet, so there is nothing to read.
+        doc = loaded.doc if loaded is not None else Doc()
         try:
-            update = loaded.doc.get_update(state)
+            update = doc.get_update(state)
         except ValueError:
             raise ValidationFailed(fields={"state_vector": "is not a Yjs state vector"}) from None
-        return update, loaded.doc.get_state()
+        return update, doc.get_state()
 
 
 def relay_awareness(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> None:
-    """Members share presence (their name and caret) with the note's readers; never stored."""
+    """Members share presence (their name and caret) with the note's readers while they may
+    write it; never stored. Each state is checked (_awareness_problem: the sender's own name,
+    colours as #rrggbb), and each Yjs client id it speaks for is bound to the connection
+    (`origin`) that first used it in this note (_claim_awareness)."""
     data = _binary(update, "update", MAX_AWARENESS)
-    _check_awareness(data)
-    require_member(user, topic.event)
+    require_note_write(user, topic)
+    clients = _check_awareness(data, user)
+    if origin is not None:
+        _claim_awareness(topic.id, clients, origin=origin, user_id=user.id)
     note_awareness.send(topic.id, update=data, origin=origin)
+
+
+# Who speaks for which awareness client id, per note, in this process: (topic id, Yjs client
+# id) -> (the connection, its user). Another connection of the same user may take an id over
+# (a tab that reconnected: its old connection may not have timed out yet); anyone else is
+# refused. A connection's claims end with it (release_awareness).
+AWARENESS_CLAIMS_MAX = 16  # client ids per connection and note: one per tab; a few for reloads
+_speakers: dict[tuple[int, int], tuple[Any, int]] = {}
+_claims: dict[Any, set[tuple[int, int]]] = {}
+_speakers_lock = threading.Lock()
+
+
+def _claim_awareness(topic_id: int, clients: list[int], *, origin: Any, user_id: int) -> None:
+    keys = [(topic_id, client) for client in clients]
+    with _speakers_lock:
+        mine = _claims.setdefault(origin, set())
+        for key in keys:
+            owner = _speakers.get(key)
+            if owner is not None and owner[0] != origin and owner[1] != user_id:
+                raise NotAllowed("That presence belongs to someone else's connection.",
+                                 fields={"update": f"client id {key[1]} is another "
+                                                   "connection's"})
+        new = [key for key in keys if key not in mine]
+        if sum(1 for t, _ in mine if t == topic_id) + len(new) > AWARENESS_CLAIMS_MAX:
+            raise ValidationFailed(fields={"update": "speaks for too many client ids"})
+        for key in new:
+            previous = _speakers.get(key)
+            if previous is not None:  # the same user's other connection hands it over
+                _claims.get(previous[0], set()).discard(key)
+            _speakers[key] = (origin, user_id)
+            mine.add(key)
+
+
+def release_awareness(origin: Any) -> None:
+    """The connection is gone: the awareness client ids it spoke for are free again."""
+    with _speakers_lock:
+        for key in _claims.pop(origin, ()):
+            if _speakers.get(key, (None,))[0] == origin:
+                del _speakers[key]
 
 
 def current_markdown(topic: Topic) -> str:

@@ -13,19 +13,19 @@ for image/* anyway.
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import sqlalchemy as sa
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import defer, selectinload
 
-from ..extensions import db, socketio
-from ..models import Event, Photo, Role, Topic, User
+from ..extensions import db
+from ..i18n import _
+from ..models import Event, Photo, Role, Topic, TopicStatus, User
 from . import validation as v
 from .errors import Conflict, NotAllowed, NotFound, TooLarge, ValidationFailed
+from .offload import Slots
 from .permissions import can_view_event, require_member, role_in
 from .tx import writing
 
@@ -44,31 +44,7 @@ CAPTION_MAX = 200
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 # At most this many photos are decoded at once (~150 MB each at MAX_PIXELS; one per core).
-# Created when this module is imported, after `openspace serve` patched threading: under
-# eventlet/gevent it is a green semaphore, so waiting for a turn does not block the server.
-_PIPELINE_SLOTS = threading.BoundedSemaphore(2)
-
-T = TypeVar("T")
-
-
-def _off_the_hub(work: Callable[[], T]) -> T:
-    """Run CPU-heavy work in a real OS thread when the server is green (eventlet or gevent), so
-    its one event-loop thread keeps serving other clients meanwhile; call it directly
-    otherwise. Pillow releases the GIL while it decodes, resizes and encodes."""
-    mode = socketio.async_mode
-    if mode == "eventlet":
-        from eventlet import patcher, tpool  # eventlet only when the server runs on it
-
-        if patcher.is_monkey_patched("thread"):
-            return tpool.execute(work)
-    elif mode == "gevent":
-        from gevent import monkey  # gevent only when the server runs on it
-
-        if monkey.is_module_patched("threading"):
-            import gevent
-
-            return gevent.get_hub().threadpool.apply(work)
-    return work()
+_PIPELINE_SLOTS = Slots(2)
 
 
 @dataclass
@@ -121,14 +97,14 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 def process_image(upload: IO[bytes]) -> ProcessedPhoto:
     """Check, orient, shrink, strip and re-encode an uploaded image (see the module docstring),
     off the server's event loop (a large photo takes a second or more of CPU)."""
-    with _PIPELINE_SLOTS:
-        return _off_the_hub(lambda: _process(upload))
+    return _PIPELINE_SLOTS.run(lambda: _process(upload))
 
 
 def _process(upload: IO[bytes]) -> ProcessedPhoto:
     if _size_of(upload) > MAX_UPLOAD_BYTES:
-        raise TooLarge(f"That photo is too large: at most {MAX_UPLOAD_BYTES // 2**20} MB.",
-                       fields={"photo": "too large"})
+        raise TooLarge(_("That photo is too large: at most %(num)d MB.",
+                         num=MAX_UPLOAD_BYTES // 2**20),
+                       fields={"photo": _("too large")})
     try:
         with Image.open(upload, formats=FORMATS) as image:
             if image.width * image.height > MAX_PIXELS:
@@ -140,27 +116,61 @@ def _process(upload: IO[bytes]) -> ProcessedPhoto:
             full = _fresh(_to_rgb(upright))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ValidationFailed(
-            f"That image has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels).",
-            code="image_too_big", fields={"photo": "too many pixels"}) from error
+            _("That image has too many pixels (at most %(num)d megapixels).",
+              num=MAX_PIXELS // 1_000_000),
+            code="image_too_big", fields={"photo": _("too many pixels")}) from error
     except UnidentifiedImageError as error:
         raise ValidationFailed(
-            "That file is not a JPEG, PNG or WebP image.", code="unsupported_image",
-            fields={"photo": "must be a JPEG, PNG or WebP image"}) from error
+            _("That file is not a JPEG, PNG or WebP image."), code="unsupported_image",
+            fields={"photo": _("must be a JPEG, PNG or WebP image")}) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ValidationFailed(
-            "That image could not be read (damaged or cut off).", code="unreadable_image",
-            fields={"photo": "could not be read"}) from error
+            _("That image could not be read (damaged or cut off)."), code="unreadable_image",
+            fields={"photo": _("could not be read")}) from error
     thumb = full.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(data=_jpeg(full, JPEG_QUALITY), thumbnail=_jpeg(thumb, THUMB_QUALITY),
                           width=full.width, height=full.height)
 
 
+def _as_written(data: bytes, side: int) -> bool:
+    """Is this what the pipeline writes: a JPEG in RGB within side x side, with no EXIF, XMP,
+    ICC profile, comment or other application segment (only JFIF), nothing after its end
+    marker, that decodes in full? (Checked on the header before any pixel is decoded.)"""
+    if len(data) > MAX_UPLOAD_BYTES or not data.endswith(b"\xff\xd9"):
+        return False
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
+            if (image.mode != "RGB" or max(image.size) > side
+                    or any(marker != "APP0" or not payload.startswith(b"JFIF\0")
+                           for marker, payload in image.applist)):
+                return False
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning,
+            UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        return False
+    return True
+
+
+def restore_photo(data: bytes, thumbnail: bytes) -> ProcessedPhoto:
+    """A photo from a backup (`openspace import`). What this pipeline wrote is kept byte for
+    byte, so restoring a backup never re-encodes (and degrades) its photos; anything else, be
+    it a photo with EXIF and GPS, 100 megapixels or not an image at all, goes through the
+    pipeline as an upload does (and is refused as an upload would be)."""
+    if _as_written(data, FULL_SIDE) and _as_written(thumbnail, THUMB_SIDE):
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
+            width, height = image.size
+        return ProcessedPhoto(data=data, thumbnail=thumbnail, width=width, height=height)
+    return process_image(io.BytesIO(data))
+
+
 # Operations ------------------------------------------------------------------------------------
 
 def _require_active(topic: Topic) -> None:
     if not topic.is_active:
-        raise Conflict(f"This topic was {topic.status}: photos go on the session that remains.",
+        raise Conflict(_("This topic was merged: photos go on the session that remains.")
+                       if topic.status == TopicStatus.MERGED else
+                       _("This topic was withdrawn: photos go on the session that remains."),
                        code="topic_inactive")
 
 
@@ -170,7 +180,7 @@ def add_photo(*, topic: Topic, user: User | None, upload: IO[bytes] | None,
     fields = v.Fields()
     caption_ = v.text(fields, "caption", caption, max_len=CAPTION_MAX)
     if upload is None:
-        fields.add("photo", "is missing: take one, or choose one from your gallery")
+        fields.add("photo", _("is missing: take one, or choose one from your gallery"))
     if fields.errors:  # said in full: the upload form shows this one message
         raise ValidationFailed(" ".join(f"{name.capitalize()} {message}."
                                         for name, message in fields.errors.items()),
@@ -191,10 +201,10 @@ def add_photo(*, topic: Topic, user: User | None, upload: IO[bytes] | None,
 def get_photo(photo_id: Any, user: User | None) -> Photo:
     """A photo the user may see (photos of private events 404 for non-members); its bytes are
     not loaded."""
-    photo = (db.session.get(Photo, photo_id, options=[defer(Photo.data), defer(Photo.thumbnail)])
-             if isinstance(photo_id, int) else None)
+    photo = db.session.get(Photo, v.identifier("photo_id", photo_id),
+                           options=[defer(Photo.data), defer(Photo.thumbnail)])
     if photo is None or not can_view_event(user, db.session.get(Topic, photo.topic_id).event):
-        raise NotFound("No such photo.")
+        raise NotFound(_("No such photo."))
     return photo
 
 
@@ -205,10 +215,10 @@ def photo_image(*, photo_id: Any, user: User | None, thumbnail: bool = False) ->
         sa.select(column, Event)
         .join(Topic, Topic.id == Photo.topic_id)
         .join(Event, Event.id == Topic.event_id)
-        .where(Photo.id == photo_id)
-    ).first() if isinstance(photo_id, int) else None
+        .where(Photo.id == v.identifier("photo_id", photo_id))
+    ).first()
     if row is None or not can_view_event(user, row[1]):
-        raise NotFound("No such photo.")
+        raise NotFound(_("No such photo."))
     return row[0]
 
 
@@ -225,7 +235,7 @@ def delete_photo(*, photo: Photo, user: User | None) -> Topic:
         topic = db.session.get(Topic, photo.topic_id)
         role = require_member(user, topic.event)
         if not can_delete_photo(user, photo, role):
-            raise NotAllowed("Only the person who added a photo or an organizer can delete it.")
+            raise NotAllowed(_("Only the person who added a photo or an organizer can delete it."))
         db.session.delete(photo)
     return topic
 
@@ -233,7 +243,7 @@ def delete_photo(*, photo: Photo, user: User | None) -> Topic:
 def topic_photos(*, topic: Topic, user: User | None) -> dict:
     """A session's photos (without their bytes), and what this user may do with them."""
     if not can_view_event(user, topic.event):
-        raise NotFound("No such topic.")
+        raise NotFound(_("No such topic."))
     photos = list(db.session.scalars(
         sa.select(Photo)
         .where(Photo.topic_id == topic.id)

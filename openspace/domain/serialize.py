@@ -20,9 +20,11 @@ def event_dict(event: Event, *, with_join_code: bool = False) -> dict:
         "starts_on": event.starts_on.isoformat(),
         "ends_on": event.ends_on.isoformat(),
         "hashtag": event.hashtag,
+        "language": event.language,
         "visibility": str(event.visibility),
         "board_state": str(event.board_state),
         "summary_published": event.summary_published,
+        "projector_mode": str(event.projector_mode),
     }
     if with_join_code:
         data["join_code"] = event.join_code

@@ -6,8 +6,8 @@ Who may read it: organizers always (they preview it before publishing); everyone
 event once the organizers published it (`summary_published`); nobody else (404, like a private
 event: an unpublished summary does not exist for them).
 
-Morning and evening news (the projector between time slots) are the sessions whose notes were
-written most recently: `news()`.
+Morning and evening news (what the projector shows between sessions, projector.py) are the
+sessions whose notes were written most recently: `news()`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cached_property, lru_cache
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from markdown_it import MarkdownIt
@@ -25,12 +24,15 @@ from markupsafe import Markup
 from sqlalchemy.orm import defer, selectinload
 
 from ..extensions import db
-from ..models import Event, Note, Photo, Room, Slot, SlotKind, Topic, TopicStatus, User
-from .actions import ActionItem, NoteState, agenda_order, parse_action_items
+from ..i18n import _
+from ..models import Event, Note, Photo, Room, Slot, Topic, TopicStatus, User
+from . import times
+from .actions import ActionItem, NoteState, _items_of, agenda_order, parse_action_items
 from .board import active_topics, days
+from .checkins import attendance
 from .errors import NotFound
 from .permissions import can_view_event, is_organizer
-from .render import render_markdown
+from .render import md_escape, render_note, text_cache
 
 # Session headings are level 2 (in the page and in the Markdown): a note's own headings go two
 # levels below, so a note's "# ..." never reads as a new session.
@@ -49,7 +51,7 @@ def can_read_summary(user: User | None, event: Event) -> bool:
 def require_summary(user: User | None, event: Event) -> None:
     """An unpublished summary (or one of an event the user may not see) is 404, not 403."""
     if not can_read_summary(user, event):
-        raise NotFound("This event has no published summary.")
+        raise NotFound(_("This event has no published summary."))
 
 
 # What it holds ---------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ class SessionReport:
     updated_at: datetime | None  # when the note last changed, the event's local time
     items: list[ActionItem]
     photos: list[Photo]  # without their bytes (deferred)
+    attended: int = 0  # people who checked in ("I'm here") at some point (domain/checkins.py)
 
     @property
     def anchor(self) -> str:
@@ -106,12 +109,6 @@ class Summary:
     @property
     def photo_count(self) -> int:
         return sum(len(report.photos) for report in self.sessions)
-
-
-def _local(event: Event, utc_naive: datetime | None) -> datetime | None:
-    if utc_naive is None:
-        return None
-    return utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
 
 
 def notes_of(topic_ids: list[int]) -> dict[int, Note]:
@@ -156,15 +153,17 @@ def build_summary(event: Event) -> Summary:
     notes = notes_of(ids)
     photos = photos_of(ids)
     sessions = []
+    attended = attendance(ids)
     for number, topic in enumerate(placed, start=1):
         note = notes.get(topic.id)
         markdown = note.markdown if note is not None else ""
         state = _state(note)
         sessions.append(SessionReport(
             number=number, topic=topic, markdown=markdown, state=state,
-            updated_at=_local(event, note.updated_at) if note is not None else None,
+            updated_at=times.to_local(event, note.updated_at) if note is not None else None,
             items=action_items(markdown, topic) if state == NoteState.WRITTEN else [],
             photos=photos[topic.id],
+            attended=attended.get(topic.id, 0),
         ))
     unplaced = [t for t in topics if t.status != TopicStatus.PLACED]
     return Summary(event=event, rooms=rooms, days=grouped, sessions=sessions, unplaced=unplaced,
@@ -184,16 +183,10 @@ def summary_for(*, event: Event, user: User | None) -> Summary:
 # from a note's text is kept per text (in each process, least recently used first out): a changed
 # note is a new text, so nothing is ever stale.
 
-CACHE_SIZE = 1024
+rendered = render_note  # render.render_markdown, remembered per text (render.TextCache)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def rendered(markdown: str) -> Markup:
-    """render.render_markdown, remembered per text."""
-    return render_markdown(markdown)
-
-
-@lru_cache(maxsize=CACHE_SIZE)
+@text_cache
 def _items(markdown: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
     return tuple((item.text, tuple(item.owners), item.done)
                  for item in parse_action_items(_outline(_normal(markdown)).task_source))
@@ -210,7 +203,7 @@ def action_items(markdown: str, topic: Topic) -> list[ActionItem]:
 
 def forget_cached() -> None:
     """Empty the per-text caches (benchmarks measure the cold path with this)."""
-    for cached in (rendered, _items, _outline, _nest_headings):
+    for cached in (rendered, _items, _outline, _nest_headings, _items_of):
         cached.cache_clear()
 
 
@@ -244,7 +237,7 @@ _TASK_BOX = re.compile(r"\[[ xX]\]")
 _CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open")
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@text_cache
 def _outline(markdown: str) -> _Outline:
     """One block-level parse of a (normalized) note: its top-level headings and task-holding
     blocks."""
@@ -269,31 +262,55 @@ def _outline(markdown: str) -> _Outline:
 
 
 def nest_headings(markdown: str, title: str = "", shift: int = HEADING_SHIFT) -> str:
-    """The note with its top-level headings `shift` levels deeper (at most level 6), setext
-    headings turned into ATX ones, and a first heading that repeats the session's title (the
-    report template starts with one) dropped. Code blocks and everything else stay as written:
-    headings are found by a Markdown parser, not a regular expression."""
+    """The note as the book prints it, under its session's heading (level `shift`): its
+    headings nested one level at a time below that one (siblings stay siblings, no level is
+    ever skipped, at most level 6: "## Key points" becomes "### Key points" even when the
+    note has no "#"), setext headings turned into ATX ones, a first heading that repeats the
+    session's title (the report template starts with one) dropped, and so are headings with
+    nothing under them (the template's headings nobody wrote under). Code blocks and
+    everything else stay as written: headings are found by a Markdown parser, not a regular
+    expression."""
     return _nest_headings(_normal(markdown), title, shift)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+def _heading_levels(levels: list[int], base: int) -> list[int]:
+    """Each heading's level in the book: one below its nearest shallower heading before it."""
+    out, open_levels = [], []  # the note's levels of the headings still "open" above this one
+    for level in levels:
+        while open_levels and open_levels[-1] >= level:
+            open_levels.pop()
+        out.append(min(base + len(open_levels) + 1, 6))
+        open_levels.append(level)
+    return out
+
+
+@text_cache
 def _nest_headings(markdown: str, title: str, shift: int) -> str:
     lines = _lines(markdown)
     # The report template writes the title escaped (notes.report_template); people type it plain.
     titles = {title.strip(), md_escape(title)}
-    for start, end, level, markup, text, first in reversed(_outline(markdown).headings):
-        if first and level == 1 and text in titles:
-            lines[start:end] = []
+    headings = list(_outline(markdown).headings)
+    if headings and headings[0][5] and headings[0][2] == 1 and headings[0][4] in titles:
+        first = headings.pop(0)
+        lines[first[0]:first[1]] = [""] * (first[1] - first[0])
+    heading_lines = {n for start, end, *_ in headings for n in range(start, end)}
+    levels = _heading_levels([h[2] for h in headings], shift)
+    for i in reversed(range(len(headings))):
+        start, end, level, markup, text, _first = headings[i]
+        following = next((h[0] for h in headings[i + 1:] if h[2] <= level), len(lines))
+        if not any(lines[n].strip() for n in range(end, following) if n not in heading_lines):
+            lines[start:end] = [""] * (end - start)  # nothing under it: not printed
         elif markup.startswith("#"):
             line = lines[start]
             stripped = line.lstrip(" ")
             indent = line[: len(line) - len(stripped)]
-            lines[start:start + 1] = [indent + "#" * min(level + shift, 6) + stripped.lstrip("#")]
+            lines[start:start + 1] = [indent + "#" * levels[i] + stripped.lstrip("#")]
         else:  # setext: "Title\n====="
             newline = "\n" if lines[end - 1].endswith("\n") else ""
-            lines[start:end] = ["#" * min(level + shift, 6) + " " + " ".join(text.split())
-                                + newline]
-    return "".join(lines).strip("\n") + "\n" if any(s.strip() for s in lines) else ""
+            lines[start:end] = ["#" * levels[i] + " " + " ".join(text.split()) + newline]
+            lines[start + 1:start + 1] = [""] * (end - start - 1)
+    text = "".join(lines).strip("\n")
+    return text + "\n" if text.strip() else ""
 
 
 # Morning and evening news ----------------------------------------------------------------------
@@ -308,7 +325,7 @@ class NewsItem:
 
 def news(event: Event, *, limit: int = 12) -> list[NewsItem]:
     """Sessions whose reports were written, the most recently changed first: what the
-    projector rolls through between time slots."""
+    projector rolls through between sessions."""
     rows = db.session.execute(
         sa.select(Note.topic_id, Note.markdown, Note.updated_at)
         .join(Topic, Topic.id == Note.topic_id)
@@ -325,50 +342,19 @@ def news(event: Event, *, limit: int = 12) -> list[NewsItem]:
                  selectinload(Topic.slot), selectinload(Topic.interests)))}
     return [
         NewsItem(topic=topics[r.topic_id],
-                 html=rendered(nest_headings(r.markdown, topics[r.topic_id].title)),
+                 html=rendered(nest_headings(r.markdown, topics[r.topic_id].title, shift=3)),
                  items=action_items(r.markdown, topics[r.topic_id]),
-                 updated_at=_local(event, r.updated_at))
+                 updated_at=times.to_local(event, r.updated_at))
         for r in rows
     ]
 
 
-def between_slots(event: Event, clock: datetime) -> bool:
-    """No session slot is running at the event's local time `clock` (breaks, plenaries, the
-    evening and the morning count as "between")."""
-    return not any(s.kind == SlotKind.SESSION and s.starts_at <= clock < s.ends_at
-                   for s in event.slots)
-
-
 # Plain-text helpers shared by the Markdown and iCalendar exports --------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
-
-
-def md_escape(text: str) -> str:
-    """User text (a title, a name) as literal Markdown text: nothing in it formats or links."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
 
 def gh_anchor(heading: str) -> str:
     """The anchor GitHub and most Markdown viewers give a heading ("1. Pricing" -> "1-pricing")."""
     slug = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return slug.replace(" ", "-")
-
-
-def day_label(value: date) -> str:
-    return value.strftime("%A %-d %B %Y")
-
-
-def event_dates(event: Event) -> str:
-    if event.ends_on == event.starts_on:
-        return day_label(event.starts_on)
-    return f"{day_label(event.starts_on)} – {day_label(event.ends_on)}"
-
-
-def when(slot: Slot | None) -> str:
-    if slot is None:
-        return ""
-    return f"{slot.starts_at:%a %-d %b, %H:%M}–{slot.ends_at:%H:%M}"
 
 
 PhotoUrl = Callable[[Photo], str]

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import segno
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
-from ..domain import permissions
+from .. import netaddrs
+from ..domain import permissions, projector, times
 from ..models import Event
 
 
+def event_link(event: Event, path: str) -> projector.JoinLink:
+    """An absolute link for phones to open (or scan): OPENSPACE_BASE_URL wins over the request
+    host; a host only this machine reaches (127.0.0.1, localhost) gives way to one of its
+    network addresses (domain/projector.py)."""
+    return projector.join_link(
+        event, path=path,
+        base=current_app.config.get("BASE_URL") or request.host_url.rstrip("/"),
+        addresses=[a.ip for a in netaddrs.lan_addresses()],
+        listen_host=current_app.config.get("SERVE_HOST"))
+
+
+def join_link(event: Event) -> projector.JoinLink:
+    """The link attendees open (or scan) to join the event."""
+    return event_link(event, url_for("auth.quick_join", slug=event.slug, code=event.join_code))
+
+
+def qr_svg(url: str, *, title: str, scale: int = 6) -> Markup:
+    """A link as an inline SVG QR code (no external service: venues are offline), sized by the
+    page's CSS; the projector's join code and the printed signs and cards use it."""
+    code = segno.make(url, error="m")
+    svg = code.svg_inline(scale=scale, dark="#111", light="#fff", border=2, omitsize=True,
+                          title=title)
+    return Markup(svg)  # noqa: S704 - segno's own markup; the URL is data inside the code
+
+
 def join_url(event: Event) -> str:
-    """The link attendees open (or scan) to join; OPENSPACE_BASE_URL wins over the request host."""
-    path = url_for("auth.quick_join", slug=event.slug, code=event.join_code)
-    base = current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
-    return base + path
+    return join_link(event).url
 
 
 def register(app: Flask) -> None:
@@ -26,12 +51,28 @@ def register(app: Flask) -> None:
             "role_in": role,
             "is_organizer": lambda event: permissions.is_organizer(current_user, event),
             "join_url": join_url,
+            "browser_locale": times.browser_locale,
         }
 
-    @app.template_filter("hm")
-    def _hm(value) -> str:
-        return value.strftime("%H:%M") if value else ""
+    # Dates and times: every one goes through domain/times.py (the event's clock and zone).
+    app.add_template_filter(times.clock, "hm")  # 10:05
+    app.add_template_filter(times.day, "dayname")  # Monday 23 November
+    app.add_template_filter(times.weekday, "weekday")  # Mon
+    app.add_template_filter(times.weekday_clock, "weekday_hm")  # Mon 10:05
+    app.add_template_filter(times.short_day, "short_day")  # Mon 23 Nov
 
-    @app.template_filter("dayname")
-    def _dayname(value) -> str:
-        return value.strftime("%A %-d %B") if value else ""
+    @app.template_filter("zone")
+    def _zone(event: Event, at=None) -> str:  # "JST": {{ event|zone }}, {{ event|zone(day) }}
+        return times.zone(event, at)
+
+    @app.template_filter("zone_long")
+    def _zone_long(event: Event, at=None) -> str:  # "Asia/Tokyo (JST, UTC+9)"
+        return times.zone_long(event, at)
+
+    @app.template_filter("local")
+    def _local(utc_naive, event: Event):  # a stored UTC instant on the event's clock
+        return times.to_local(event, utc_naive)
+
+    @app.template_filter("moment")
+    def _moment(utc_naive, event: Event) -> str:  # a stored UTC instant: "18:05 JST"
+        return times.moment(event, utc_naive)

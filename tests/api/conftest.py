@@ -108,9 +108,9 @@ def world(app, make_event, person) -> World:
 def cookie_login(client, user_id: int) -> None:
     """Log the test client in with a session cookie, as the web login page would."""
     with client.application.app_context():
-        epoch = db.session.get(User, user_id).session_epoch
+        session_id = accounts.start_login(user=db.session.get(User, user_id))
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:{epoch}"
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 

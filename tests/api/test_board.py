@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from openspace.extensions import db
 from openspace.models import Topic
 
 from .conftest import API, board_version
+
+pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
 
 
 def test_board_snapshot_has_version_event_rooms_slots_and_topics(client, world):

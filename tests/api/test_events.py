@@ -343,6 +343,29 @@ def test_last_organizer_cannot_step_down(client, world):
     assert response.get_json()["error"]["code"] == "last_organizer"
 
 
+def test_a_co_organizer_cannot_demote_the_events_creator(client, world):
+    promoted = client.put(f"{API}/events/{world.slug}/members/{world.alice.id}/role",
+                          headers=world.organizer.headers, json={"role": "organizer"})
+    assert promoted.status_code == 200
+
+    demote = client.put(f"{API}/events/{world.slug}/members/{world.organizer.id}/role",
+                        headers=world.alice.headers, json={"role": "participant"})
+
+    assert demote.status_code == 409
+    assert demote.get_json()["error"]["code"] == "creator"
+    members = client.get(f"{API}/events/{world.slug}/members", headers=world.alice.headers)
+    assert ("Kristof", "organizer") in [(m["user"]["name"], m["role"])
+                                        for m in members.get_json()["members"]]
+    # The creator may step down themselves (another organizer is left), and be made one again.
+    down = client.put(f"{API}/events/{world.slug}/members/{world.organizer.id}/role",
+                      headers=world.organizer.headers, json={"role": "participant"})
+    assert down.status_code == 200 and down.get_json()["role"] == "participant"
+    # The co-organizer can demote other co-organizers as before.
+    up = client.put(f"{API}/events/{world.slug}/members/{world.organizer.id}/role",
+                    headers=world.alice.headers, json={"role": "organizer"})
+    assert up.status_code == 200
+
+
 def test_role_of_a_non_member_is_404_and_bad_role_is_400(client, world):
     stranger = client.put(f"{API}/events/{world.slug}/members/{world.outsider.id}/role",
                           headers=world.organizer.headers, json={"role": "organizer"})

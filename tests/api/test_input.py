@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import API
+from .conftest import API, cookie_login
+
+pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
 
 
 def error_of(response) -> dict:
@@ -164,3 +166,80 @@ def test_control_characters_and_multiline_titles_are_refused(client, world):
 
     assert error_of(nul)["fields"] == {"title": "contains control characters"}
     assert error_of(lines)["fields"] == {"title": "must be a single line"}
+
+
+# One id rule (validation.as_id / id_from_text), for bodies, paths and sockets alike -----------
+
+@pytest.mark.parametrize("capacity", ["²", "٣", "9" * 5000, "1e3", "-1", "7.5", 7.5])
+def test_integer_fields_refuse_what_is_not_ascii_digits(client, world, capacity):
+    response = client.post(f"{API}/events/{world.slug}/rooms", headers=world.organizer.headers,
+                           json={"name": "Garden", "capacity": capacity})
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"capacity": "must be a whole number"}
+
+
+def test_a_form_number_in_ascii_digits_is_a_number(client, world):
+    response = client.post(f"{API}/events/{world.slug}/rooms", headers=world.organizer.headers,
+                           json={"name": "Garden", "capacity": "12"})
+    assert response.status_code == 201
+    assert response.get_json()["capacity"] == 12
+
+
+HUGE_IDS = [str(2**63), str(2**64 + 1), "9" * 30, "0", "007"]
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_path_ids_past_64_bits_are_404_for_any_logged_in_user(client, world, huge):
+    for method, path in (("PATCH", f"/events/{world.slug}/rooms/{huge}"),
+                         ("DELETE", f"/events/{world.slug}/rooms/{huge}"),
+                         ("PATCH", f"/events/{world.slug}/slots/{huge}"),
+                         ("DELETE", f"/events/{world.slug}/slots/{huge}"),
+                         ("PUT", f"/events/{world.slug}/members/{huge}/role"),
+                         ("GET", f"/topics/{huge}")):
+        response = client.open(API + path, method=method, headers=world.outsider.headers,
+                               json={"name": "x", "role": "organizer"})
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert error_of(response)["code"] == "not_found"
+
+
+def test_the_largest_id_is_looked_up_and_not_found(client, world):
+    largest = 2**63 - 1
+    response = client.patch(f"{API}/events/{world.slug}/rooms/{largest}",
+                            headers=world.organizer.headers, json={"name": "x"})
+    assert response.status_code == 404
+    assert error_of(response) == {"code": "not_found", "message": "No such room in this event."}
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_photo_and_announcement_urls_past_64_bits_are_404(app, client, world, huge):
+    anonymous = app.test_client()
+    for path in (f"/photos/{huge}.jpg", f"/photos/{huge}/thumb.jpg"):
+        assert anonymous.get(path).status_code == 404, path
+    assert anonymous.post(f"/photos/{huge}/delete").status_code in (302, 404)
+    cookie = app.test_client()
+    cookie_login(cookie, world.organizer.id)
+    response = cookie.post(f"/e/{world.slug}/announcements/{huge}/delete")
+    assert response.status_code == 404
+
+
+def test_whole_number_floats_are_ids_as_json_schema_says(client, world):
+    """JSON Schema's "integer" is any number without a fraction: 7.0 is the id 7."""
+    topic = client.post(f"{API}/events/{world.slug}/topics", headers=world.alice.headers,
+                        json={"title": "Pricing"}).get_json()
+
+    placed = client.put(f"{API}/topics/{topic['id']}/placement", headers=world.alice.headers,
+                        json={"room_id": float(world.atrium), "slot_id": float(world.session1)})
+    big = client.put(f"{API}/topics/{topic['id']}/placement", headers=world.alice.headers,
+                     json={"room_id": 1e19, "slot_id": world.session1})
+
+    assert placed.status_code == 200, placed.get_json()
+    assert placed.get_json()["room_id"] == world.atrium
+    assert big.status_code == 400
+    assert error_of(big)["fields"] == {"room_id": "must be an id (a whole number)"}
+
+
+def test_feed_tokens_with_odd_digits_are_404(app, world):
+    anonymous = app.test_client()
+    for token in ("²-abc", f"{2**64}-abc", "٣-abc"):
+        assert anonymous.get(f"/e/{world.slug}/agenda/{token}.ics").status_code == 404, token

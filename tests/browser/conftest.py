@@ -57,7 +57,7 @@ def log_in(page, base_url: str, email: str, password: str = "openspace-demo") ->
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()  # not the language switch
     page.wait_for_load_state()
 
 

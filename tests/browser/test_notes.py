@@ -28,7 +28,7 @@ def test_two_phones_write_one_note_and_see_each_other(live_server, phone, topic)
     roel, mark = phone(), phone()
     log_in(roel, live_server.url, "roel@example.org")
     log_in(mark, live_server.url, "mark@example.org")
-    roel_name = roel.locator(".topbar .who").inner_text().strip()
+    roel_name = roel.locator(".topbar .who .who-name").text_content().strip()
     for page in (roel, mark):
         open_note(page, live_server, topic)
 
@@ -106,7 +106,7 @@ def test_a_reload_while_offline_keeps_the_text_on_the_phone(live_server, phone, 
 def test_a_visitor_reads_along_but_cannot_write(live_server, phone, topic):
     roel = phone()
     log_in(roel, live_server.url, "roel@example.org")
-    roel_name = roel.locator(".topbar .who").inner_text().strip()
+    roel_name = roel.locator(".topbar .who .who-name").text_content().strip()
     open_note(roel, live_server, topic)
     visitor = phone()  # not logged in: the demo event is public
     hosts = set()

@@ -22,6 +22,8 @@ from openspace.domain.signals import board_changed
 from openspace.extensions import db
 from openspace.models import Event, Room, Slot, SlotKind, Topic, TopicStatus, User
 
+pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
+
 
 def load(model, obj):
     return db.session.get(model, obj.id)
@@ -469,3 +471,168 @@ def test_twenty_concurrent_placements_into_one_cell_have_one_winner(app, make_us
         assert len(holders) == 1
         losers = [o for o in outcomes if o != "won"]
         assert losers == [("taken", holders[0].id)] * 19
+
+
+# What the topic page offers, and why not: one rule (board.cell_refusal) ------------------------
+
+def _offer_by_slot(topic, viewer):
+    return {offer.slot.id: offer for offer in board.placement_offer(load(Topic, topic),
+                                                                    load(User, viewer))}
+
+
+def test_placement_offer_leaves_out_taken_cells_the_conveners_clash_and_plenaries(
+        ctx, setup, make_topic):
+    event, organizer, alice, bob = setup
+    mine = make_topic(event, alice, "Mine elsewhere")
+    holder = make_topic(event, bob, "Holder")
+    topic = make_topic(event, alice, "To place")
+    board.place_topic(topic=load(Topic, mine), user=load(User, alice),
+                      **dict(zip(("room_id", "slot_id"), cell(event.id, "Atrium", 0),
+                                 strict=True)))
+    board.place_topic(topic=load(Topic, holder), user=load(User, bob),
+                      **dict(zip(("room_id", "slot_id"), cell(event.id, "Atrium", 1),
+                                 strict=True)))
+    slots = {s.kind: s for s in load(Event, event).slots}
+    first, second = cell(event.id, "Atrium", 0)[1], cell(event.id, "Atrium", 1)[1]
+
+    offers = _offer_by_slot(topic, alice)
+    organizers_view = _offer_by_slot(topic, organizer)
+
+    assert offers[first].free == [] and offers[first].taken == []
+    assert offers[first].closed == "You already convene \u201cMine elsewhere\u201d at that time."
+    assert organizers_view[first].closed == (
+        "Alice already convenes \u201cMine elsewhere\u201d at that time.")
+    assert [room.name for room in offers[second].free] == ["Library"]
+    assert [(room.name, title) for room, title in offers[second].taken] == [
+        ("Atrium", "Holder")]
+    assert offers[slots[SlotKind.PLENARY].id].free == []
+    assert offers[slots[SlotKind.PLENARY].id].closed.startswith("That time is ")
+    assert offers[slots[SlotKind.BREAK].id].closed.startswith("That time is ")
+
+
+def test_every_cell_not_offered_is_refused_by_place_topic_with_the_offers_reason(
+        ctx, setup, make_topic):
+    event, _, alice, bob = setup
+    mine = make_topic(event, alice, "Mine elsewhere")
+    holder = make_topic(event, bob, "Holder")
+    topic = make_topic(event, alice, "To place")
+    for placed, user, (room_id, slot_id) in ((mine, alice, cell(event.id, "Atrium", 0)),
+                                             (holder, bob, cell(event.id, "Library", 1))):
+        board.place_topic(topic=load(Topic, placed), user=load(User, user), room_id=room_id,
+                          slot_id=slot_id)
+    offered = set()
+    reasons = {}
+    for offer in board.placement_offer(load(Topic, topic), load(User, alice)):
+        offered |= {(room.id, offer.slot.id) for room in offer.free}
+        for room in load(Event, event).rooms:
+            if (room.id, offer.slot.id) not in offered:
+                taken = dict((r.id, t) for r, t in offer.taken)
+                reasons[(room.id, offer.slot.id)] = offer.closed or taken[room.id]
+
+    refused = {}
+    for room in load(Event, event).rooms:
+        for slot in load(Event, event).slots:
+            try:
+                board.place_topic(topic=load(Topic, topic), user=load(User, alice),
+                                  room_id=room.id, slot_id=slot.id)
+                board.release_topic(topic=load(Topic, topic), user=load(User, alice))
+            except (ConvenerBusy, SlotTaken, ValidationFailed) as error:
+                refused[(room.id, slot.id)] = error.message
+
+    all_cells = {(r.id, s.id) for r in load(Event, event).rooms for s in load(Event, event).slots}
+    assert set(refused) == all_cells - offered
+    for key, message in refused.items():
+        assert reasons[key] in message  # the same words on the page as in the refusal
+
+
+def test_convener_busy_speaks_to_the_convener_as_you(ctx, setup, make_topic):
+    event, organizer, alice, _ = setup
+    first = make_topic(event, alice, "First")
+    second = make_topic(event, alice, "Second")
+    board.place_topic(topic=load(Topic, first), user=load(User, alice),
+                      room_id=cell(event.id, "Atrium")[0], slot_id=cell(event.id, "Atrium")[1])
+
+    with pytest.raises(ConvenerBusy) as by_alice:
+        board.place_topic(topic=load(Topic, second), user=load(User, alice),
+                          room_id=cell(event.id, "Library")[0],
+                          slot_id=cell(event.id, "Library")[1])
+    with pytest.raises(ConvenerBusy) as by_organizer:
+        board.place_topic(topic=load(Topic, second), user=load(User, organizer),
+                          room_id=cell(event.id, "Library")[0],
+                          slot_id=cell(event.id, "Library")[1])
+
+    assert by_alice.value.message == "You already convene \u201cFirst\u201d at that time."
+    assert by_organizer.value.message == "Alice already convenes \u201cFirst\u201d at that time."
+
+
+# Undoing a merge ---------------------------------------------------------------------------------
+
+def test_undo_merge_restores_the_duplicate_its_cell_and_the_survivors_interest(
+        ctx, setup, make_topic, make_user, join, signals):
+    event, organizer, alice, bob = setup
+    carol, dave = make_user(name="Carol"), make_user(name="Dave")
+    join(event, carol)
+    join(event, dave)
+    survivor = make_topic(event, alice, "Open sourcing our back-office")
+    duplicate = make_topic(event, bob, "Sharing & building tools")
+    room_id, slot_id = cell(event.id, "Library", 1)
+    board.place_topic(topic=load(Topic, duplicate), user=load(User, bob), room_id=room_id,
+                      slot_id=slot_id)
+    board.set_interest(topic=load(Topic, survivor), user=load(User, carol), interested=True)
+    for user in (carol, dave):
+        board.set_interest(topic=load(Topic, duplicate), user=load(User, user), interested=True)
+    before = sorted(i.user_id for i in load(Topic, survivor).interests)
+
+    _, undo = board.merge_topics_undoable(duplicate=load(Topic, duplicate),
+                                          survivor=load(Topic, survivor),
+                                          user=load(User, organizer))
+    version = load(Event, event).board_version
+    del signals[:]
+    with pytest.raises(NotAllowed):
+        board.undo_merge(undo=undo, user=load(User, bob))
+    board.undo_merge(undo=undo, user=load(User, organizer))
+
+    back = load(Topic, duplicate)
+    assert sorted(undo.carried) == sorted([bob.id, dave.id])  # Carol was there already
+    assert (back.status, back.merged_into_id) == (TopicStatus.PLACED, None)
+    assert (back.room_id, back.slot_id) == (room_id, slot_id)
+    assert sorted(i.user_id for i in back.interests) == sorted([carol.id, dave.id])
+    assert sorted(i.user_id for i in load(Topic, survivor).interests) == before
+    assert load(Event, event).board_version == version + 1
+    assert [(s["kind"], s["version"]) for s in signals] == [("unmerged", version + 1)]
+    assert [t["id"] for t in signals[0]["topics"]] == [duplicate.id, survivor.id]
+    with pytest.raises(Conflict):  # only once
+        board.undo_merge(undo=undo, user=load(User, organizer))
+
+
+def test_undo_merge_puts_the_duplicate_on_the_marketplace_when_its_cell_was_taken(
+        ctx, setup, make_topic):
+    event, organizer, alice, bob = setup
+    survivor = make_topic(event, alice, "Survivor")
+    duplicate = make_topic(event, bob, "Duplicate")
+    newcomer = make_topic(event, alice, "Newcomer")
+    room_id, slot_id = cell(event.id, "Library", 1)
+    board.place_topic(topic=load(Topic, duplicate), user=load(User, bob), room_id=room_id,
+                      slot_id=slot_id)
+    _, undo = board.merge_topics_undoable(duplicate=load(Topic, duplicate),
+                                          survivor=load(Topic, survivor),
+                                          user=load(User, organizer))
+    board.place_topic(topic=load(Topic, newcomer), user=load(User, alice), room_id=room_id,
+                      slot_id=slot_id)
+
+    board.undo_merge(undo=undo, user=load(User, organizer))
+
+    back = load(Topic, duplicate)
+    assert (back.status, back.room_id, back.slot_id) == (TopicStatus.PROPOSED, None, None)
+    assert load(Topic, newcomer).room_id == room_id
+
+
+@pytest.mark.parametrize("data", [
+    None, [], {}, {"duplicate": 1, "survivor": 2, "carried": "x", "room": None, "slot": None},
+    {"duplicate": "1", "survivor": 2, "carried": [], "room": None, "slot": None},
+    {"duplicate": 1, "survivor": 2, "carried": [0], "room": None, "slot": None},
+    {"duplicate": 1, "survivor": 2, "carried": [], "room": 3, "slot": None},
+])
+def test_merge_undo_from_dict_refuses_what_it_did_not_write(data):
+    with pytest.raises(ValidationFailed):
+        board.MergeUndo.from_dict(data)

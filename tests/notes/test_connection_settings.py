@@ -107,3 +107,37 @@ def test_other_clients_are_served_while_a_photo_is_processed(mode):
 
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "other client served / photo 2000x1333"
+
+
+def _config_in_a_fresh_interpreter(**env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "import config"], cwd=ROOT, text=True,
+                          capture_output=True, timeout=60, env={**os.environ, **env})
+
+
+def test_a_socket_timeout_within_the_heartbeat_stops_start_up():
+    # A live WebSocket hears from its client once per ping: a shorter timeout would cut it.
+    done = _config_in_a_fresh_interpreter(OPENSPACE_PING_INTERVAL="10",
+                                          OPENSPACE_PING_TIMEOUT="10",
+                                          OPENSPACE_SOCKET_TIMEOUT="20")
+
+    assert done.returncode != 0
+    assert ("OPENSPACE_SOCKET_TIMEOUT (20 s) must be longer than the ping interval plus "
+            "timeout (20 s)") in done.stderr
+    assert _config_in_a_fresh_interpreter(OPENSPACE_SOCKET_TIMEOUT="21").returncode == 0
+
+
+@pytest.mark.parametrize("value, expected", [("", 0), (" 1 ", 1), ("2", 2)])
+def test_trusted_proxies_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("OPENSPACE_TRUSTED_PROXIES", value)
+
+    assert config._count("OPENSPACE_TRUSTED_PROXIES", 0) == expected
+
+
+def test_a_bad_trusted_proxies_setting_stops_start_up(monkeypatch):
+    monkeypatch.setenv("OPENSPACE_TRUSTED_PROXIES", "yes")
+
+    with pytest.raises(ValueError) as error:
+        config._count("OPENSPACE_TRUSTED_PROXIES", 0)
+
+    assert str(error.value) == ("OPENSPACE_TRUSTED_PROXIES must be a whole number (0 or more), "
+                                "not 'yes'")

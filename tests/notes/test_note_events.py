@@ -192,6 +192,7 @@ def test_notes_have_their_own_rate_limit_bucket(app, world, sock):
 
 
 @pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.database
 def test_concurrent_editors_with_offline_spells_converge(app, world, seed):
     tokens = {}
     with app.app_context():

@@ -17,6 +17,8 @@ from openspace.models import Event, Note, NoteUpdate, Topic, User
 from tests.live import wait_for
 from tests.notes.conftest import Editor, fresh_text, stored
 
+pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
+
 
 def _topic(topic_id: int) -> Topic:
     return db.session.get(Topic, topic_id)
@@ -153,6 +155,7 @@ def test_join_answers_only_what_the_client_lacks_and_the_servers_state_vector(ct
 
 
 def test_a_join_with_an_empty_or_missing_state_vector_gets_the_whole_note(ctx, world):
+    notes.join_note(topic=_topic(world.topic_id), user=_user(world.bob))  # creates the note
     whole, _ = notes.join_note(topic=_topic(world.topic_id), user=None)
     empty, _ = notes.join_note(topic=_topic(world.topic_id), user=None,
                                state_vector=Doc().get_state())
@@ -421,7 +424,7 @@ def test_updates_and_compactions_by_another_process_are_caught_up(ctx, world):
 def test_writers_in_several_threads_lose_nothing(app, world):
     """Concurrent writers of one note (threads with their own sessions and connections)."""
     with app.app_context():
-        base = notes.join_note(topic=_topic(world.topic_id), user=None)[0]
+        base = notes.join_note(topic=_topic(world.topic_id), user=_user(world.alice))[0]
     editors = [Editor(f"writer{i}") for i in range(4)]
     errors: list[BaseException] = []
     start = threading.Barrier(len(editors))
@@ -462,7 +465,7 @@ def test_updates_arriving_together_share_a_commit_and_a_refused_one_spoils_none(
     whoever gets the note next. Here they all wait (the test holds the note), and one of them
     builds on a change the server never saw: it alone is refused."""
     with app.app_context():
-        base = notes.join_note(topic=_topic(world.topic_id), user=None)[0]
+        base = notes.join_note(topic=_topic(world.topic_id), user=_user(world.alice))[0]
     editors = [Editor(f"writer{i}") for i in range(4)]
     updates = []
     for i, editor in enumerate(editors):

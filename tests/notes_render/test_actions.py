@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from openspace.domain import actions, board
 from openspace.domain.actions import ActionItem, csv_cell, parse_action_items
 from openspace.extensions import db
@@ -139,8 +141,9 @@ def test_action_items_page_groups_by_session(client, app, world, make_topic, pla
     assert [page.index(f">{t}</a></h2>") for t in titles] == sorted(
         page.index(f">{t}</a></h2>") for t in titles)
     assert "Withdrawn" not in page
-    assert page.count('<li class="action-item done">') == 1
-    assert '<span class="owner">@pat</span> <span class="owner">@olga</span>' in page
+    assert page.count('<li class="action-item done"') == 1
+    # Owners by their member's name (who reads this page may see no one's handle).
+    assert '<span class="owner">Pat</span> <span class="owner">Olga</span>' in page
     assert f'href="/e/{world.event.slug}/actions.csv"' in page
 
 
@@ -183,19 +186,121 @@ def test_action_items_csv_has_the_columns_and_defuses_formulas(client, app, worl
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="{world.event.slug}-action-items.csv"')
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert rows == [
-        ["session", "item", "owners", "done"],
-        ["Atrium at ten", "Ten task", "pat, olga", "no"],
-        ["Library at ten", "Library task", "olga", "no"],
-        ["Atrium at eleven", "Eleven task", "pat", "yes"],
-        ["Atrium at eleven", "Second eleven task", "", "no"],
-        ["On the marketplace", "Marketplace task", "", "no"],
-        ["'=HYPERLINK(\"https://evil.example\")", "'+1 for the budget", "pat", "no"],
-        ["'=HYPERLINK(\"https://evil.example\")", "'-5% costs, Zoë", "", "yes"],
+    pat, olga = str(world.participant.id), str(world.organizer.id)
+    assert rows == [  # owners by name, with their member ids
+        ["session", "item", "owners", "owner_ids", "done"],
+        ["Atrium at ten", "Ten task", "Pat, Olga", f"{pat} {olga}", "no"],
+        ["Library at ten", "Library task", "Olga", olga, "no"],
+        ["Atrium at eleven", "Eleven task", "Pat", pat, "yes"],
+        ["Atrium at eleven", "Second eleven task", "", "", "no"],
+        ["On the marketplace", "Marketplace task", "", "", "no"],
+        ["'=HYPERLINK(\"https://evil.example\")", "'+1 for the budget", "Pat", pat, "no"],
+        ["'=HYPERLINK(\"https://evil.example\")", "'-5% costs, Zoë", "", "", "yes"],
     ]
 
 
 def test_action_item_as_dict():
     item = ActionItem(text="Do it", owners=["ann"], done=True)
 
-    assert item.as_dict() == {"text": "Do it", "owners": ["ann"], "done": True, "topic_id": None}
+    assert item.as_dict() == {"text": "Do it", "owners": ["ann"], "done": True, "topic_id": None,
+                              "index": 0, "owner_members": []}
+
+
+# Ticking from the actions page -----------------------------------------------------------------
+
+@pytest.fixture
+def yjs_note(app):
+    """Write a note as an editor does (a Yjs update): ticking edits the CRDT, not the text."""
+    from tests.summary.conftest import write_note as write
+
+    def make(topic, user, markdown: str) -> None:
+        with app.app_context():
+            write(db.session.get(Topic, topic.id), db.session.get(User, user.id), markdown)
+
+    return make
+
+
+def _ticks(page: str) -> list[str]:
+    return [label for label in __import__("re").findall(r'aria-label="(Mark as [^"]+)"', page)]
+
+
+def test_an_owner_ticks_their_item_on_the_page_and_the_note_says_so(
+        client, app, world, make_topic, yjs_note):
+    topic = make_topic(world.event, world.participant, "Budget")
+    yjs_note(topic, world.participant, "- [ ] Send the budget @pat\n- [ ] Ask the venue @olga\n")
+    login_as(client, world.participant)
+    slug = world.event.slug
+
+    page = client.get(f"/e/{slug}/actions").get_data(as_text=True)
+    assert _ticks(page) == ["Mark as done: Send the budget"]  # Pat ticks only Pat's item
+
+    response = client.post(f"/e/{slug}/actions/tick", data={
+        "topic_id": topic.id, "index": "0", "text": "Send the budget", "done": "1",
+        "open": "1"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/e/{slug}/actions?open=1#item-{topic.id}-0"
+    with app.app_context():
+        markdown = actions.current_markdown(db.session.get(Topic, topic.id))
+    assert markdown == "- [x] Send the budget @pat\n- [ ] Ask the venue @olga\n"
+    page = client.get(f"/e/{slug}/actions?open=1").get_data(as_text=True)
+    assert "Done: Send the budget" in page  # the flash
+    assert "Ask the venue" in page and ">Send the budget<" not in page  # open ones only
+
+
+def test_a_stale_page_is_told_and_a_stranger_is_refused(client, app, world, make_topic,
+                                                        yjs_note, quick_user):
+    topic = make_topic(world.event, world.participant, "Budget")
+    yjs_note(topic, world.participant, "- [ ] Send the budget @pat\n")
+    login_as(client, world.organizer)
+    slug = world.event.slug
+    stale = client.post(f"/e/{slug}/actions/tick", data={
+        "topic_id": topic.id, "index": "0", "text": "What it said before", "done": "1"})
+    assert stale.status_code == 302
+    assert "This item changed in the notes meanwhile" in client.get(
+        stale.headers["Location"]).get_data(as_text=True)
+    stranger = app.test_client()
+    login_as(stranger, quick_user("Sam"))
+    refused = stranger.post(f"/e/{slug}/actions/tick", data={
+        "topic_id": topic.id, "index": "0", "text": "Send the budget", "done": "1"})
+    assert refused.status_code == 403
+    with app.app_context():
+        assert actions.current_markdown(db.session.get(Topic, topic.id)) == (
+            "- [ ] Send the budget @pat\n")
+
+
+def test_the_filters_mine_open_and_session(client, world, make_topic, write_note):
+    first = make_topic(world.event, world.participant, "First")
+    second = make_topic(world.event, world.participant, "Second")
+    write_note(first, "- [ ] Mine open @pat\n- [x] Mine done @Pat\n")
+    write_note(second, "- [ ] Olga's @olga\n- [ ] Nobody's\n")
+    login_as(client, world.participant)
+    slug = world.event.slug
+
+    def shown(query: str) -> list[str]:
+        page = client.get(f"/e/{slug}/actions{query}").get_data(as_text=True)
+        return __import__("re").findall(r'<span class="action-text">([^<]+)</span>', page)
+
+    assert shown("") == ["Mine open", "Mine done", "Olga's", "Nobody's"]
+    assert shown("?mine=1") == ["Mine open", "Mine done"]
+    assert shown("?mine=1&open=1") == ["Mine open"]
+    assert shown(f"?session={second.id}") == ["Olga's", "Nobody's"]
+    assert shown("?session=99999999999999999999") == shown("")  # not an id: no filter
+
+
+def test_my_agenda_lists_my_action_items(client, world, make_topic, yjs_note, quick_user, app,
+                                         join):
+    topic = make_topic(world.event, world.participant, "Budget")
+    yjs_note(topic, world.participant, "- [ ] Send the budget @pat\n- [ ] Olga's @olga\n")
+    login_as(client, world.participant)
+
+    page = client.get(f"/e/{world.event.slug}/me").get_data(as_text=True)
+
+    assert "My action items" in page and "Send the budget" in page and "Olga's" not in page
+    assert f'href="/e/{world.event.slug}/actions?mine=1"' in page
+    newcomer = quick_user("<b>Zoë</b> Smith")
+    join(world.event, newcomer)
+    other = app.test_client()
+    login_as(other, newcomer)
+    page = other.get(f"/e/{world.event.slug}/me").get_data(as_text=True)
+    assert "<code>@b_Zoë_b_Smith</code>" in page  # their handle, escaped, never their HTML
+    assert "<b>Zoë</b>" not in page

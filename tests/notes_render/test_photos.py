@@ -327,7 +327,7 @@ def test_topic_page_shows_thumbnails_captions_and_the_upload_form(client, world,
         as_text=True)
 
     assert f'<a href="/photos/{photo.id}.jpg">' in member_page
-    assert Elements(member_page).attrs("img") == [{
+    assert [img for img in Elements(member_page).attrs("img") if "src" in img] == [{
         "src": f"/photos/{photo.id}/thumb.jpg", "alt": "Flipchart <b>1</b>",
         "width": "133", "height": "400", "loading": "lazy"}]
     assert '<span class="caption">Flipchart &lt;b&gt;1&lt;/b&gt;</span>' in member_page

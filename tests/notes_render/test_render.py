@@ -177,10 +177,10 @@ def test_lists_and_task_lists_render_with_read_only_checkboxes():
         "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
         '<ol start="3">\n<li>three</li>\n</ol>\n'
         '<ul class="contains-task-list">\n'
-        '<li class="task-list-item"><input class="task-list-item-checkbox" type="checkbox" '
-        'disabled="disabled"> open task @anna</li>\n'
-        '<li class="task-list-item"><input class="task-list-item-checkbox" checked="checked" '
-        'type="checkbox" disabled="disabled"> done task</li>\n</ul>\n'
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'type="checkbox" disabled="disabled"> open task @anna</label></li>\n'
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'checked="checked" type="checkbox" disabled="disabled"> done task</label></li>\n</ul>\n'
     )
 
 

@@ -100,3 +100,15 @@ def test_the_storage_is_chosen_by_url(redis_url, prefix):
     assert isinstance(ratelimit.configure(redis_url, prefix=prefix), RedisStorage)
     with pytest.raises(ValueError):
         ratelimit.configure("memcached://127.0.0.1")
+
+
+def test_a_look_spends_nothing_and_is_refused_once_the_bucket_is_empty(redis_url, prefix):
+    storage = RedisStorage(redis_url, prefix)
+    limit = LIMITS["join_code"]
+
+    looks = [storage.take("join_code:user:1", limit, 70.0, cost=0) >= 0 for _ in range(50)]
+    spent = _spend(storage, "join_code", limit.burst, now=70.0)
+
+    assert looks == [True] * 50
+    assert spent == [True] * limit.burst
+    assert storage.take("join_code:user:1", limit, 70.0, cost=0) < 0

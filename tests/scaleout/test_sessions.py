@@ -50,3 +50,37 @@ def test_revoking_tokens_on_one_process_cuts_token_sockets_on_the_other(pair):
             transport = getattr(bot.eio, name, None)
             if transport is not None:
                 transport.close()
+
+
+def test_an_event_turning_private_on_one_process_takes_the_others_sockets_out(pair):
+    """The access re-check travels through Redis: the other process removes its own anonymous
+    sockets from the event's and the note's rooms before it delivers anything published after."""
+    from tests.security.test_live_access import SLUG, Listener, _topic, _typed
+
+    a, b = pair
+    organizer = a.token("kristof@example.org")
+    member_token = a.token("dries@example.org")
+    topic_id = _topic(a, organizer)
+    anonymous = Listener(b.url, slug=SLUG, topic_id=topic_id)
+    member = Listener(b.url, slug=SLUG, topic_id=topic_id, token=member_token)
+    try:
+        assert a.api("PATCH", f"/events/{SLUG}", organizer,
+                     json={"visibility": "private"}).status_code == 200
+        # Published on A right after: B handles the re-check first (one channel, in order).
+        assert a.api("POST", f"/events/{SLUG}/topics", member_token,
+                     json={"title": "Said in private"}).status_code == 201
+        writer = Listener(a.url, slug=SLUG, topic_id=topic_id, token=organizer)
+        try:
+            ack = writer.sock.call("note:update", {"topic_id": topic_id,
+                                                   "update": _typed(writer.note, "Secret. ")},
+                                   timeout=10)
+            assert ack["ok"] is True, ack
+        finally:
+            writer.close()
+        wait_for(lambda: {"board:changed", "note:update"} <= set(member.names()))
+        wait_for(anonymous.ended.is_set)
+        assert anonymous.names() == ["access:ended"]
+    finally:
+        anonymous.close()
+        member.close()
+        a.api("PATCH", f"/events/{SLUG}", organizer, json={"visibility": "public"})

@@ -1,7 +1,8 @@
 """Fixtures of the security tests: a private event with one user of every kind.
 
 Roles: anonymous, outsider (logged in, not a member), other (organizer of another event),
-participant, convener (a participant who convenes the topics) and organizer. The users have
+participant, convener (a participant who convenes the topics), organizer, and admin (an
+instance admin: `openspace admin add`, a member of no event). The users have
 passwords hashed with a cheap method, so building the world stays fast; logging in for real
 goes through the login form with that password.
 """
@@ -15,17 +16,19 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from pycrdt import Doc, Text
 from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from openspace import create_app
-from openspace.domain import accounts, announcements, board, events, photos, ratelimit
+from openspace.domain import accounts, announcements, board, events, notes, photos, ratelimit, tx
 from openspace.extensions import db
-from openspace.models import Event, Room, Slot, SlotKind, Topic, User
+from openspace.models import Event, MailToken, Room, Slot, SlotKind, Topic, User
+from openspace.web.topics.routes import undo_token
 from tests.web.conftest import _TEMPLATES
 
 PASSWORD = "correct horse"
-ROLES = ("anonymous", "outsider", "other", "participant", "convener", "organizer")
+ROLES = ("anonymous", "outsider", "other", "participant", "convener", "organizer", "admin")
 SECRET_NAME = "Secret Summit Zq7"  # the private event's name: must never reach a non-member
 
 
@@ -54,6 +57,51 @@ def _user(name: str) -> User:
     user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
     db.session.commit()
     return user
+
+
+def _mailed_things(users: dict, event, other_event) -> dict:
+    """What mail brings into the world: live links (a reset and a sign-in link of the
+    participant, an invitation to the event, an address to confirm for a quick-join account),
+    a failed mail, an export the participant uploaded to restore, and who the admin is."""
+    from openspace.domain import backup, restore
+    from openspace.domain.mail import tokens
+    from openspace.models import MailMessage, MailStatus
+
+    part = users["participant"]
+    quick = accounts.create_quick_user(name="Quincy")
+    with tx.writing():
+        users["admin"].is_admin = True
+        links = {
+            "reset_token": tokens.issue(purpose=tokens.RESET, email=part.email, user=part),
+            "signin_token": tokens.issue(purpose=tokens.SIGNIN, email=part.email, user=part),
+            "invite_token": tokens.issue(purpose=tokens.INVITE, email="guest@example.org",
+                                         event_id=event.id, role="participant",
+                                         created_by=users["organizer"]),
+            "confirm_token": tokens.issue(purpose=tokens.CONFIRM, email="quincy@example.org",
+                                          user=quick),
+        }
+        failed = MailMessage(to_address="x@example.org", subject="Bounced", text_body="x",
+                             kind="invite", event_id=event.id, status=MailStatus.FAILED,
+                             attempts=1, last_error="550 no such mailbox")
+        db.session.add(failed)
+    invitation = db.session.scalar(sa.select(MailToken.id).where(
+        MailToken.purpose == tokens.INVITE))
+    document = backup.export_event(other_event)
+    document["event"]["slug"] = "restored"
+    export = backup.dumps(document).encode()
+    restore_key, _ = restore.stage(user=part, document=export)
+    return {**links, "failed_mail": failed.id, "invitation": invitation, "export": export,
+            "restore_key": restore_key}
+
+
+def _write_note(topic, user, line: str) -> None:
+    """Add a line to the topic's note, as an editor would."""
+    doc = Doc()
+    doc.apply_update(notes.note_state(topic))
+    text = doc.get(notes.ROOT, type=Text)
+    before = doc.get_state()
+    text += line
+    notes.apply_update(topic=topic, user=user, update=doc.get_update(before))
 
 
 def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
@@ -86,15 +134,20 @@ def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
         photo = photos.add_photo(topic=placed, user=part, upload=io.BytesIO(jpeg_bytes()),
                                  caption="Whiteboard")
         news = announcements.post_announcement(event=event, user=org, text="Lunch at noon")
+        _write_note(placed, conv, "- [ ] Book the room @Participant\n")
+        merged = board.propose_topic(event=event, user=part, data={"title": "Dupe"})
+        _, undo = board.merge_topics_undoable(duplicate=merged, survivor=second, user=org)
         other_event = events.create_event(user=users["other"], data={
             "name": "Elsewhere", "timezone": "Europe/Brussels", "starts_on": "2026-11-23",
             "visibility": "private"})
-        world = SimpleNamespace(
+        mailed = _mailed_things(users, event, other_event)
+        world = SimpleNamespace(**mailed,
             users={role: (u.id, u.email) for role, u in users.items()},
             slug=event.slug, event_id=event.id, join_code=event.join_code,
             other_slug=other_event.slug, other_event_id=other_event.id,
             rooms=rooms, slots=slots, topic=topic.id, placed=placed.id, second=second.id,
-            photo=photo.id, announcement=news.id,
+            photo=photo.id, announcement=news.id, merged=merged.id,
+            undo_token=undo_token(undo),
         )
         ratelimit.reset()
     return world
@@ -148,6 +201,10 @@ class Template:
 
         class Config(TestConfig):
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'case.db'}"
+            # Mail on (what would be sent just waits in the queue: nothing listens there), so
+            # the routes that send mail are tried for real.
+            MAIL_URL = "smtp://127.0.0.1:9"
+            MAIL_FROM = "openspace@example.org"
 
         self.app = create_app(Config)
         self.app.jinja_env.bytecode_cache = _TEMPLATES

@@ -14,12 +14,13 @@ from types import SimpleNamespace
 
 from tests.security.conftest import PASSWORD, ROLES, jpeg_bytes
 
-A, OUT, OTH, P, C, ORG = ROLES
+A, OUT, OTH, P, C, ORG, ADM = ROLES
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {A}
 MEMBERS = frozenset({P, C, ORG})
 EDITORS = frozenset({C, ORG})  # the topic's convener and the organizers
 ORGANIZERS = frozenset({ORG})
+ADMINS = frozenset({ADM})  # instance admins: /admin (a member of no event)
 NOBODY = frozenset()
 
 W = SimpleNamespace  # the world built by conftest.build_world
@@ -31,6 +32,7 @@ class Route:
     allowed: frozenset
     data: Callable[[W, str], dict] | None = None  # form fields, or the JSON body for the API
     files: bool = False  # multipart with a photo
+    upload: bool = False  # multipart with the world's event export (restoring from the web)
     query: str = ""
     note: str = ""
     # Success itself ends on the login page (logging out everywhere).
@@ -46,6 +48,18 @@ class Event:
 
 def _unique(role: str, what: str) -> str:
     return f"{role}-{what}@example.org"
+
+
+def _swap(w: W) -> dict:
+    """The advisor's swap of the world's two placed topics (the convener's), as the API takes it."""
+    return {"kind": "swap", "topic_id": w.placed, "with_topic_id": w.second,
+            "from": {"room_id": w.rooms[0], "slot_id": w.slots[0]},
+            "to": {"room_id": w.rooms[1], "slot_id": w.slots[1]}}
+
+
+def _swap_token(w: W) -> str:
+    """The same swap as the advisor page's form sends it."""
+    return f"swap.{w.placed}.{w.rooms[0]}.{w.slots[0]}.{w.rooms[1]}.{w.slots[1]}.{w.second}"
 
 
 def _slot_form(prefix: str, start: str, end: str) -> Callable[[W, str], dict]:
@@ -118,6 +132,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     # Pages: the board ------------------------------------------------------------------------
     ("board.show", "GET"): Route(lambda w: f"/e/{w.slug}", MEMBERS),
     ("board.now", "GET"): Route(lambda w: f"/e/{w.slug}/now", MEMBERS),
+    ("board.marketplace", "GET"): Route(lambda w: f"/e/{w.slug}/marketplace", MEMBERS),
+    ("board.more", "GET"): Route(lambda w: f"/e/{w.slug}/more", MEMBERS),
     ("board.my_agenda", "GET"): Route(lambda w: f"/e/{w.slug}/me", MEMBERS),
     ("board.propose", "POST"): Route(lambda w: f"/e/{w.slug}/topics", MEMBERS,
                                      lambda w, r: {"title": "Proposed", "description": "",
@@ -135,6 +151,11 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                     ORGANIZERS, lambda w, r: {"text": "Cake"}),
     ("projector.delete_announcement", "POST"): Route(
         lambda w: f"/e/{w.slug}/announcements/{w.announcement}/delete", ORGANIZERS),
+    ("projector.set_mode", "POST"): Route(lambda w: f"/e/{w.slug}/projector/mode", ORGANIZERS,
+                                          lambda w, r: {"mode": "news"}),
+    ("projector.set_join_address", "POST"): Route(
+        lambda w: f"/e/{w.slug}/projector/join-address", ORGANIZERS,
+        lambda w, r: {"address": ""}, note="an address of this machine, or '' for automatic"),
     # Pages: topics -------------------------------------------------------------------------
     ("topics.show", "GET"): Route(lambda w: f"/t/{w.placed}", MEMBERS),
     ("topics.edit", "GET"): Route(lambda w: f"/t/{w.placed}/edit", EDITORS),
@@ -148,11 +169,30 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("topics.withdraw", "POST"): Route(lambda w: f"/t/{w.topic}/withdraw", EDITORS),
     ("topics.swap", "POST"): Route(lambda w: f"/t/{w.placed}/swap", ORGANIZERS,
                                    lambda w, r: {"with_topic": str(w.second)}),
+    ("topics.merge", "GET"): Route(lambda w: f"/t/{w.topic}/merge?into={w.placed}", ORGANIZERS,
+                                   note="the confirmation step"),
     ("topics.merge", "POST"): Route(lambda w: f"/t/{w.topic}/merge", ORGANIZERS,
-                                    lambda w, r: {"into": str(w.placed)}),
+                                    lambda w, r: {"into": str(w.placed), "confirm": "1"}),
+    ("topics.unmerge", "POST"): Route(lambda w: f"/t/{w.merged}/unmerge", ORGANIZERS,
+                                      lambda w, r: {"undo": w.undo_token},
+                                      note="the merge's signed undo"),
     # Pages: notes, photos, action items ------------------------------------------------------
     ("notes.actions_page", "GET"): Route(lambda w: f"/e/{w.slug}/actions", MEMBERS),
     ("notes.actions_csv", "GET"): Route(lambda w: f"/e/{w.slug}/actions.csv", MEMBERS),
+    # The installable app: the same for everyone (the start page sends each viewer to their own
+    # last event, or the event list; the worker and offline page hold nothing private) --------
+    ("pwa.manifest", "GET"): Route(lambda w: "/manifest.webmanifest", EVERYONE),
+    ("pwa.start", "GET"): Route(lambda w: "/app", EVERYONE),
+    ("pwa.offline", "GET"): Route(lambda w: "/offline", EVERYONE),
+    ("pwa.service_worker", "GET"): Route(lambda w: "/sw.js", EVERYONE),
+    # The law of two feet (the world's sessions are not on now: members get "not on now") --
+    ("board.check_in", "POST"): Route(lambda w: f"/t/{w.placed}/here", MEMBERS),
+    ("board.check_out", "POST"): Route(lambda w: f"/e/{w.slug}/here/leave", MEMBERS),
+    ("board.rooms_now", "GET"): Route(lambda w: f"/e/{w.slug}/rooms-now", ORGANIZERS),
+    ("notes.tick_action", "POST"): Route(
+        lambda w: f"/e/{w.slug}/actions/tick", frozenset({P, ORG}),
+        lambda w, r: {"topic_id": w.placed, "index": "0", "text": "Book the room", "done": "1"},
+        note="its owner and the organizers"),
     ("notes.status", "GET"): Route(lambda w: f"/e/{w.slug}/notes-status", ORGANIZERS),
     ("notes.upload_photo", "POST"): Route(lambda w: f"/t/{w.placed}/photos", MEMBERS,
                                           lambda w, r: {"caption": "Flipchart"}, files=True),
@@ -161,6 +201,66 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("notes.delete_photo", "POST"): Route(lambda w: f"/photos/{w.photo}/delete",
                                           frozenset({P, ORG}), note="the uploader, organizers"),
     ("static", "GET"): Route(lambda w: "/static/css/app.css", EVERYONE),
+    # Pages: mail (links are capabilities: whoever holds one may use it) ----------------------
+    ("auth.forgot_password", "GET"): Route(lambda w: "/password/forgot", EVERYONE),
+    ("auth.forgot_password", "POST"): Route(lambda w: "/password/forgot", EVERYONE,
+                                            lambda w, r: {"email": w.users[P][1]},
+                                            to_login=True, note="'look in your mail'"),
+    ("auth.request_signin_link", "GET"): Route(lambda w: "/login/link", EVERYONE),
+    ("auth.request_signin_link", "POST"): Route(lambda w: "/login/link", EVERYONE,
+                                                lambda w, r: {"email": w.users[P][1]},
+                                                to_login=True),
+    ("auth.reset_password", "GET"): Route(lambda w: f"/password/reset/{w.reset_token}",
+                                          EVERYONE, note="the mailed link is the key"),
+    ("auth.reset_password", "POST"): Route(lambda w: f"/password/reset/{w.reset_token}",
+                                           EVERYONE, lambda w, r: {"password": PASSWORD}),
+    ("auth.signin_link", "GET"): Route(lambda w: f"/login/link/{w.signin_token}", EVERYONE),
+    ("auth.signin_link", "POST"): Route(lambda w: f"/login/link/{w.signin_token}", EVERYONE),
+    ("auth.add_email", "POST"): Route(
+        lambda w: "/account/email", NOBODY, lambda w, r: {"email": _unique(r, "added")},
+        note="only accounts without an address (quick join); every world user has one"),
+    ("auth.confirm_email", "GET"): Route(lambda w: f"/account/email/{w.confirm_token}",
+                                         EVERYONE),
+    ("auth.confirm_email", "POST"): Route(lambda w: f"/account/email/{w.confirm_token}",
+                                          EVERYONE),
+    ("auth.set_notifications", "POST"): Route(lambda w: "/account/notifications", LOGGED_IN,
+                                              lambda w, r: {"sessions": "y"}),
+    ("auth.invitation", "GET"): Route(lambda w: f"/invitations/{w.invite_token}", EVERYONE),
+    ("auth.invitation", "POST"): Route(lambda w: f"/invitations/{w.invite_token}", EVERYONE,
+                                       lambda w, r: {"name": "Invited"},
+                                       note="joins whoever holds it; a new account if nobody "
+                                            "is logged in and the address has none"),
+    ("events.invitations_page", "GET"): Route(lambda w: f"/e/{w.slug}/invitations",
+                                              ORGANIZERS),
+    ("events.invite", "POST"): Route(lambda w: f"/e/{w.slug}/invitations", ORGANIZERS,
+                                     lambda w, r: {"email": "new@example.org",
+                                                   "role": "participant"}),
+    ("events.revoke_invitation", "POST"): Route(
+        lambda w: f"/e/{w.slug}/invitations/{w.invitation}/revoke", ORGANIZERS),
+    ("events.restore_page", "GET"): Route(lambda w: "/events/restore", LOGGED_IN),
+    ("events.restore", "POST"): Route(lambda w: "/events/restore", LOGGED_IN,
+                                      lambda w, r: {"slug": ""}, upload=True),
+    ("events.confirm_restore", "POST"): Route(
+        lambda w: "/events/restore/confirm", frozenset({P}),
+        lambda w, r: {"key": w.restore_key, "slug": ""}, note="only who uploaded it"),
+    # Pages: instance admins ------------------------------------------------------------------
+    ("admin.index", "GET"): Route(lambda w: "/admin", ADMINS),
+    ("admin.events", "GET"): Route(lambda w: "/admin/events?q=secret", ADMINS),
+    ("admin.event", "GET"): Route(lambda w: f"/admin/events/{w.event_id}", ADMINS),
+    ("admin.export_event", "GET"): Route(lambda w: f"/admin/events/{w.event_id}/export.json",
+                                         ADMINS),
+    ("admin.delete_event", "POST"): Route(lambda w: f"/admin/events/{w.event_id}/delete",
+                                          ADMINS, lambda w, r: {"confirm": w.slug}),
+    ("admin.accounts", "GET"): Route(lambda w: "/admin/accounts?q=pat", ADMINS),
+    ("admin.account", "GET"): Route(lambda w: f"/admin/accounts/{w.users[P][0]}", ADMINS),
+    ("admin.disable_account", "POST"): Route(
+        lambda w: f"/admin/accounts/{w.users[P][0]}/disable", ADMINS),
+    ("admin.enable_account", "POST"): Route(
+        lambda w: f"/admin/accounts/{w.users[P][0]}/enable", ADMINS),
+    ("admin.mail_page", "GET"): Route(lambda w: "/admin/mail?status=failed", ADMINS),
+    ("admin.retry_mail", "POST"): Route(lambda w: f"/admin/mail/{w.failed_mail}/retry",
+                                        ADMINS),
+    ("admin.log", "GET"): Route(lambda w: "/admin/log", ADMINS),
     # JSON API ------------------------------------------------------------------------------
     ("api.openapi", "GET"): Route(lambda w: "/api/v1/openapi.json", EVERYONE),
     ("api.csrf_token", "GET"): Route(lambda w: "/api/v1/csrf", EVERYONE),
@@ -221,6 +321,36 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.merge_topics", "POST"): Route(lambda w: f"/api/v1/topics/{w.topic}/merge",
                                         ORGANIZERS, lambda w, r: {"into": w.placed}),
     ("api.get_notes", "GET"): Route(lambda w: f"/api/v1/topics/{w.placed}/notes", MEMBERS),
+    # Printed room signs and session cards (organizers), and where their QR codes lead -----
+    ("printing.index", "GET"): Route(lambda w: f"/e/{w.slug}/print", ORGANIZERS),
+    ("printing.signs", "GET"): Route(lambda w: f"/e/{w.slug}/print/signs?size=a6", ORGANIZERS),
+    ("printing.cards", "GET"): Route(lambda w: f"/e/{w.slug}/print/cards", ORGANIZERS),
+    ("printing.signs_pdf", "GET"): Route(lambda w: f"/e/{w.slug}/print/signs.pdf?size=a6",
+                                         ORGANIZERS),
+    ("printing.cards_pdf", "GET"): Route(
+        lambda w: f"/e/{w.slug}/print/cards.pdf?topic={w.placed}", ORGANIZERS),
+    ("printing.scan", "GET"): Route(lambda w: f"/t/{w.placed}/notes?code={w.join_code}",
+                                    EVERYONE, note="the printed code is the invitation: "
+                                    "members go to the notes, the others to the join step"),
+    # The schedule advisor (organizers) -------------------------------------------------------
+    ("advisor.show", "GET"): Route(lambda w: f"/e/{w.slug}/advisor", ORGANIZERS),
+    ("advisor.suggest", "POST"): Route(lambda w: f"/e/{w.slug}/advisor", ORGANIZERS,
+                                       lambda w, r: {"max_moves": "3"}),
+    ("advisor.apply", "POST"): Route(lambda w: f"/e/{w.slug}/advisor/apply", ORGANIZERS,
+                                     lambda w, r: {"move": _swap_token(w)}),
+    ("api.advisor_suggest", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/advisor/suggest",
+                                           ORGANIZERS, lambda w, r: {"max_moves": 3}),
+    ("api.advisor_apply", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/advisor/apply",
+                                         ORGANIZERS, lambda w, r: {"moves": [_swap(w)]}),
+    # Action items: the world's note has "- [ ] Book the room @Participant" --------------
+    ("api.list_action_items", "GET"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/action-items", MEMBERS),
+    ("api.tick_action_item", "PUT"): Route(
+        lambda w: f"/api/v1/topics/{w.placed}/action-items/0", frozenset({P, ORG}),
+        lambda w, r: {"text": "Book the room", "done": True},
+        note="its owner and the organizers"),
+    ("api.list_mentions", "GET"): Route(lambda w: f"/api/v1/events/{w.slug}/mentions",
+                                        MEMBERS),
     # Summary and exports (the summary is not published in the world: organizers only) -----
     ("summary.show", "GET"): Route(lambda w: f"/e/{w.slug}/summary", ORGANIZERS),
     ("summary.markdown", "GET"): Route(lambda w: f"/e/{w.slug}/summary.md", ORGANIZERS),
@@ -233,6 +363,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("summary.agenda_feed", "GET"): Route(lambda w: f"/e/{w.slug}/agenda/not-a-token.ics",
                                           NOBODY, note="a personal feed needs its secret"),
     ("summary.schema", "GET"): Route(lambda w: "/schemas/event-export-v1.json", EVERYONE),
+    # Languages: anyone chooses their own (saved on their own account only), catalogs are public
+    ("i18n.set_language", "POST"): Route(lambda w: "/language", EVERYONE,
+                                         lambda w, r: {"language": "de", "next": "/"}),
+    ("i18n.catalog_json", "GET"): Route(lambda w: "/i18n/de.json", EVERYONE),
+    # The colour theme: a cookie of the browser's own, nothing stored on the server
+    ("theme.set_theme", "POST"): Route(lambda w: "/theme", EVERYONE,
+                                       lambda w, r: {"theme": "dark", "next": "/"}),
+    ("i18n.catalog_script", "GET"): Route(lambda w: "/i18n/de.js", EVERYONE),
 }
 
 # y-protocols awareness: 1 client, id 1, clock 1, state "{}".
@@ -272,10 +410,12 @@ def _note_update() -> bytes:
 # membership, organizer pages need an organizer).
 PUBLIC_READS = {
     ("board.show", "GET"), ("board.now", "GET"), ("projector.show", "GET"),
+    ("board.marketplace", "GET"), ("board.more", "GET"),
     ("topics.show", "GET"), ("notes.photo", "GET"), ("notes.photo_thumb", "GET"),
     ("notes.actions_page", "GET"), ("notes.actions_csv", "GET"),
     ("api.get_event", "GET"), ("api.get_board", "GET"), ("api.get_topic", "GET"),
     ("api.get_notes", "GET"), ("summary.schedule", "GET"), ("summary.calendar", "GET"),
+    ("api.list_action_items", "GET"),
 }
 PUBLIC_SOCKET_READS = {"event:join", "event:leave", "note:join"}
 # Pages behind the login page that any logged-in user may read on a public event.
@@ -284,7 +424,20 @@ PUBLIC_LOGGED_IN_READS = {("board.my_agenda", "GET"), ("projector.announcements_
 # for people in the room to join (on a public event: anyone who can reach the server); and the
 # pages whose address carries the code already.
 SHOWS_JOIN_CODE = {("projector.show", "GET"), ("auth.quick_join", "GET"),
-                   ("events.find_by_code", "GET")}
+                   ("printing.scan", "GET"),
+                   ("events.find_by_code", "GET"),
+                   ("admin.export_event", "GET")}  # the full backup, for instance admins only
+
+
+def files_of(route: Route, world: W) -> dict:
+    """The multipart file fields a route's request carries."""
+    import io
+
+    if route.files:
+        return {"photo": (io.BytesIO(jpeg_bytes()), "p.jpg")}
+    if route.upload:
+        return {"file": (io.BytesIO(world.export), "backup.json")}
+    return {}
 
 
 def public_allowed(endpoint: str, method: str) -> frozenset:

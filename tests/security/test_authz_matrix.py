@@ -5,8 +5,6 @@ Socket.IO server, so a new route or event that nobody listed fails here."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from openspace import realtime
@@ -24,12 +22,13 @@ from tests.security.matrix import (
     ROUTES,
     SHOWS_JOIN_CODE,
     SOCKET_EVENTS,
-    jpeg_bytes,
+    files_of,
     public_allowed,
 )
 from tests.web.conftest import login_as
 
-BROADCASTS = {"board:changed", "announcement", "note:update", "note:awareness"}
+BROADCASTS = {"board:changed", "announcement", "note:update", "note:awareness",
+              "projector:changed"}
 DENIED = {401, 403, 404}
 
 
@@ -111,8 +110,7 @@ def test_route(fresh, endpoint, method, role):
         if endpoint.startswith("api."):
             kwargs["json"] = data
         else:
-            kwargs["data"] = {**data, "photo": (io.BytesIO(jpeg_bytes()), "p.jpg")} \
-                if route.files else data
+            kwargs["data"] = {**data, **files_of(route, world)}
     response = client.open(route.path(world), method=method, **kwargs)
     body = response.get_data().decode("utf-8", "replace")
     response.close()

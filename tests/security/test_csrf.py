@@ -4,15 +4,14 @@ same request goes through. Token-authenticated API calls need none (tests/api)."
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 
 from openspace.extensions import db
 from openspace.models import User
-from tests.security.conftest import board_version, build_world, jpeg_bytes, snapshot
-from tests.security.matrix import ROUTES
+from tests.security.conftest import board_version, build_world, snapshot
+from tests.security.matrix import ROUTES, files_of
 from tests.web.conftest import login_as
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -34,8 +33,7 @@ def _request(client, endpoint, method, route, world, role, token=None):
     else:
         if token:
             data = {**data, "csrf_token": token}
-        if route.files:
-            data = {**data, "photo": (io.BytesIO(jpeg_bytes()), "p.jpg")}
+        data = {**data, **files_of(route, world)}
         kwargs["data"] = data
     return client.open(route.path(world), method=method, **kwargs)
 

@@ -4,12 +4,15 @@ and the app carries on afterwards."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from openspace.extensions import db, socketio
 from tests.security.conftest import board_version, build_world, snapshot, user_of
 from tests.security.matrix import SOCKET_EVENTS
 from tests.web.conftest import login_as
+
+pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
 
 BROADCASTS = {"board:changed", "announcement", "note:update"}
 

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from openspace.web.converters import IdConverter
 from openspace.web.security import content_security_policy
 from tests.conftest import login
 
@@ -43,12 +44,16 @@ def _get_paths(app, world) -> list[str]:
     values = {"slug": world.slug, "topic_id": world.placed, "room_id": world.rooms[0],
               "slot_id": world.slots[0], "user_id": world.users["participant"][0],
               "photo_id": world.photo, "announcement_id": world.announcement,
-              "filename": "css/app.css", "name": "event-export-v1.json"}
+              "filename": "css/app.css", "name": "event-export-v1.json",
+              "event_id": world.event_id}
     paths = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue
-        args = {name: values.get(name, "x") for name in rule.arguments}
+        # A parameter the world has no value for gets one of its converter's type (an id route
+        # answers 404 for an id that does not exist, which is what is checked here).
+        args = {name: values.get(name, 1 if isinstance(rule._converters.get(name), IdConverter)
+                                  else "x") for name in rule.arguments}
         with app.test_request_context():
             from flask import url_for
             paths.append(url_for(rule.endpoint, **args))

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from openspace.domain import accounts
-from openspace.domain.ratelimit import LIMITS
+from openspace.domain.ratelimit import LIMITS, Limit
 from openspace.extensions import db, socketio
 from openspace.models import User
 from tests.security.conftest import PASSWORD, board_version, user_of
 
 BURST = LIMITS["login"].burst
+
+
+@pytest.fixture(autouse=True)
+def _login_bucket_does_not_refill(monkeypatch):
+    """Its burst as ever, but no token back during a test: 21 password checks can take longer
+    than the 6 s one token takes to refill on a busy machine, which made the counts flaky."""
+    monkeypatch.setitem(LIMITS, "login", Limit(rate=1e-6, burst=BURST))
 
 
 def _login(client, email, password=PASSWORD):
@@ -132,15 +140,17 @@ def test_a_login_ended_elsewhere_is_refused_on_the_next_message(app, world):
     wait_for(lambda: not sock.is_connected())
 
 
-def test_a_session_restored_from_the_remember_cookie_gets_its_own_login(app, world):
+def test_a_session_restored_from_the_remember_cookie_is_the_same_login(app, world):
     client = app.test_client()
     assert client.post("/login", data={"email": world.users["participant"][1],
                                        "password": PASSWORD, "remember": "y"}).status_code == 302
     with client.session_transaction() as session:
+        login = session["_user_id"]
         session.clear()  # the browser was closed: only the remember cookie is left
+    assert accounts.login_key(login)
     assert client.get("/account").status_code == 200
     with client.session_transaction() as session:
-        assert session.get(accounts.LOGIN_KEY)
+        assert session["_user_id"] == login
     assert user_of(app, world, "participant") is not None
 
 
@@ -167,3 +177,55 @@ def test_the_sweep_cuts_logins_ended_by_another_process(app, world):
         assert sockets.sweep() == 2
     assert not ended.is_connected() and not revoked.is_connected()
     assert kept.is_connected() and live.is_connected()
+
+
+def test_the_sweep_takes_sockets_out_of_an_event_that_turned_private_unannounced(app):
+    """The access change's message through Redis was lost (the change happened straight in the
+    database here): the sweep's re-check of private and deleted events finds the sockets that
+    may no longer hear the event, and only those."""
+    from pycrdt import Doc
+
+    from openspace import sockets
+    from openspace.domain import board, events
+    from openspace.models import Event
+    from tests.security.conftest import build_world
+
+    world = build_world(app, visibility="public")
+    anonymous = socketio.test_client(app)
+    assert anonymous.emit("event:join", {"slug": world.slug}, callback=True)["ok"] is True
+    assert anonymous.emit("note:join", {"topic_id": world.placed,
+                                        "state_vector": Doc().get_state()},
+                          callback=True)["ok"] is True
+    _, member = _socket(app, world, "participant")
+    with app.app_context():
+        assert sockets.recheck_all() == 0
+        db.session.execute(sa.update(Event).where(Event.id == world.event_id)
+                           .values(visibility="private"))
+        db.session.commit()
+        anonymous.get_received()
+        member.get_received()
+        assert sockets.recheck_all() == 1
+        user = db.session.get(User, world.users["participant"][0])
+        board.propose_topic(event=events.get_event(world.slug, user), user=user,
+                            data={"title": "Private now"})
+    heard = [m["name"] for m in anonymous.get_received()]
+    assert heard == ["access:ended"]
+    assert "board:changed" in [m["name"] for m in member.get_received()]
+
+
+def test_the_sweep_cuts_a_socket_whose_login_was_logged_out_on_another_process(app, world):
+    """A plain logout deletes its login row: another process's sweep sees that and cuts the
+    sockets of that login only (here the row goes straight from the database)."""
+    from openspace import sockets
+    from openspace.models import Login
+
+    laptop, ended = _socket(app, world, "organizer")
+    _, kept = _socket(app, world, "organizer")  # the same user on another device
+    with laptop.session_transaction() as session:
+        key = accounts.login_key(session["_user_id"])
+    with app.app_context():
+        db.session.execute(sa.delete(Login).where(Login.key_hash == accounts._key_hash(key)))
+        db.session.commit()
+        assert sockets.sweep() == 1
+    assert not ended.is_connected()
+    assert kept.is_connected()

@@ -99,7 +99,7 @@ def test_no_payload_runs_through_live_updates(hostile_server, browser):  # noqa:
     watches = [Watch(p) for p in pages]
     try:
         log_in(pages[0], server.url, "hostile-organizer@example.org", "correct horse")
-        pages[0].goto(f"{server.url}/e/hostile")
+        pages[0].goto(f"{server.url}/e/hostile/marketplace")  # new topics are listed there
         pages[1].goto(f"{server.url}/e/hostile/projector")
         for page in pages:
             page.wait_for_selector("html[data-live=live]")
@@ -110,7 +110,7 @@ def test_no_payload_runs_through_live_updates(hostile_server, browser):  # noqa:
                                  json={"title": payload[:120], "description": MARKDOWN})
             assert created.status_code == 201, created.text
         pages[0].wait_for_function(
-            "document.body.innerText.includes('parent.__xss=1</script>\"></iframe>')")
+            "() => document.body.innerText.includes('parent.__xss=1</script>\"></iframe>')")
         pages[0].get_by_role("button", name="Lock").count()  # settle
         for page, watch in zip(pages, watches, strict=True):
             page.wait_for_load_state("networkidle")

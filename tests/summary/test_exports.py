@@ -44,8 +44,8 @@ def test_markdown_is_one_document_with_contents_agenda_sessions_and_items(client
     assert h2 == ["Contents", "Agenda", "1. Value pricing",
                   "2. \\<script\\>alert(\"x\")\\</script\\>\\<img src=x onerror=alert(1)\\>",
                   "3. Silent session", "Action items", "Also proposed"]
-    # The notes' own headings sit below their session's.
-    assert ("h4", "Key points") in headings
+    # The notes' own headings sit right below their session's (no level skipped).
+    assert ("h3", "Key points") in headings
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     assert [t.type for t in tokens].count("table_open") == 1
     assert "- [ ] Draft a price list — @pat (Value pricing)" in text
@@ -63,9 +63,9 @@ def test_markdown_escapes_titles_so_they_render_as_text(client, finished):
 
 def test_nest_headings_shifts_atx_and_setext_but_not_code():
     note = ("# Pricing\n\nIntro\n\nKey points\n----------\n\n```\n# not a heading\n```\n\n"
-            "#### Deep\n")
+            "#### Deep\n\nfar down\n")
     assert nest_headings(note, "Pricing") == (
-        "Intro\n\n#### Key points\n\n```\n# not a heading\n```\n\n###### Deep\n")
+        "Intro\n\n### Key points\n\n```\n# not a heading\n```\n\n#### Deep\n\nfar down\n")
     assert nest_headings("# Other title\ntext\n", "Pricing") == "### Other title\ntext\n"
     # The report template escapes the title it starts with.
     assert nest_headings(f"# {md_escape(HOSTILE)}\n\ntext\n", HOSTILE) == "text\n"
@@ -106,11 +106,12 @@ def test_zip_is_the_same_bytes_when_nothing_changed(client, finished):
 
 def test_json_validates_against_its_schema_and_holds_the_whole_event(client, finished):
     data = _get(client, finished, "summary.json").get_json()
-    schema = client.get("/schemas/event-export-v1.json").get_json()
+    schema = client.get("/schemas/event-export-v2.json").get_json()
 
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
-    assert data["format"] == "openspace-event" and data["version"] == 1
+    assert data["format"] == "openspace-event" and data["version"] == 2
+    assert data["event"]["language"] == "en"
     topics = {t["title"]: t for t in data["topics"]}
     pricing = topics["Value pricing"]
     assert pricing["interest_count"] == 1
@@ -143,9 +144,10 @@ def test_json_with_photos_as_links_is_light_and_valid(client, finished):
 
 
 def test_schema_is_served_and_unknown_schemas_are_404(client):
-    response = client.get("/schemas/event-export-v1.json")
-    assert response.mimetype == "application/schema+json"
-    assert response.get_json()["title"].startswith("openspace event export")
+    for version in (1, 2):  # version 1 files are still read, so its schema stays served
+        response = client.get(f"/schemas/event-export-v{version}.json")
+        assert response.mimetype == "application/schema+json"
+        assert response.get_json()["title"] == f"openspace event export, version {version}"
     assert client.get("/schemas/other.json").status_code == 404
 
 
@@ -186,3 +188,22 @@ def test_dumps_is_json_dumps(client, finished):
     tricky = {"topics": [{"title": "\"quoted\" \u2028 ünïcode", "photos": [
         {"caption": "a\"b", "data": "QUJD", "thumbnail": "REVG"}, {"url": "x"}]}], "x": [1]}
     assert backup.dumps(tricky) == json.dumps(tricky, ensure_ascii=False, indent=1) + "\n"
+
+
+# Downloads: saved as files with a good name (phones open inline Markdown and JSON as raw
+# text), and one charset in the Content-Type; calendars stay inline for the calendar app.
+
+@pytest.mark.parametrize("suffix,content_type,disposition", [
+    ("summary.md", "text/markdown; charset=utf-8", 'attachment; filename="{slug}-summary.md"'),
+    ("summary.json", "application/json", 'attachment; filename="{slug}-export.json"'),
+    ("summary.zip", "application/zip", 'attachment; filename="{slug}-summary.zip"'),
+    ("schedule.ics", "text/calendar; charset=utf-8", 'inline; filename="{slug}.ics"'),
+])
+def test_downloads_are_named_files_with_one_charset(client, finished, suffix, content_type,
+                                                     disposition):
+    response = _get(client, finished, suffix)
+
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["Content-Disposition"] == disposition.format(
+        slug=finished.event.slug)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -121,7 +121,7 @@ def test_summary_shows_sessions_in_agenda_order_with_facts_notes_photos_and_item
     assert "<dt>Room</dt><dd>Atrium</dd>" in first
     assert "10:00</time>–<time" in first
     assert "1 said they'd come (3 seats)" in first
-    assert "<h4>Key points</h4>" in first  # the note's "## Key points", under the session's h2
+    assert "<h3>Key points</h3>" in first  # the note's "## Key points", right under the h2
     assert "<li>charge for <strong>value</strong></li>" in first
     assert 'alt="The flipchart"' in first and "/thumb.jpg" in first
     # The note's title line repeats the session title: it is left out.
@@ -185,5 +185,21 @@ def test_a_note_started_from_the_template_does_not_repeat_its_title(app, client,
     page = client.get(url(finished.event)).get_data(as_text=True)
 
     third = page[page.index('id="session-3"'):page.index('id="action-items"')]
-    assert "<h4>Key points</h4>" in third
-    assert "<h3>" not in third  # the template's "# title" line is left out
+    # The template's "# title" line is left out, and so are its headings nobody wrote under.
+    # (Participants, Recommendations and Resources were left empty.)
+    assert re.findall(r"<h[1-6]>[^<]*</h[1-6]>", third) == [
+        "<h3>Convener</h3>", "<h3>Key points</h3>", "<h3>Action items</h3>"]
+
+
+def test_summary_times_carry_the_events_zone_for_remote_readers(client, finished):
+    login_as(client, finished.organizer)
+    page = client.get(url(finished.event)).get_data(as_text=True)
+    markdown = client.get(url(finished.event, ".md")).get_data(as_text=True)
+
+    assert "<dt>Times</dt><dd>Europe/Brussels (CET, UTC+1)</dd>" in page
+    assert '<th scope="col">Time (CET)</th>' in page
+    assert re.search(r"<dt>Time</dt><dd>Monday, 23 November, <time[^>]*>10:00</time>–"
+                     r"<time[^>]*>11:00</time> CET</dd>", page)
+    assert "- **Times:** Europe/Brussels (CET, UTC+1)" in markdown
+    assert "| Time (CET) | Atrium | Library |" in markdown
+    assert "- **Time:** Mon 23 Nov, 10:00–11:00 CET" in markdown

@@ -53,8 +53,10 @@ def quick_user(app):
 
 def login_as(client, user: User) -> None:
     """Log a test client in as this user without a password round (login has its own tests)."""
+    with client.application.app_context():
+        session_id = accounts.start_login(user=db.session.get(User, user.id))
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 

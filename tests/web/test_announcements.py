@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 
 from openspace.domain import announcements
@@ -73,3 +75,28 @@ def test_projector_of_a_private_event_is_hidden_from_strangers(client, make_user
     page = client.get(f"/e/{event.slug}/projector").get_data(as_text=True)
     assert "<svg" in page
     assert event.join_code in page
+
+
+def test_news_times_are_on_the_events_clock_not_utc(app, client, make_user, make_event):
+    organizer = make_user()
+    event = make_event(organizer, timezone="Asia/Tokyo")
+    watcher = socketio.test_client(app)
+    watcher.emit("event:join", {"slug": event.slug}, callback=True)
+    login(client, organizer.email)
+    client.post(f"/e/{event.slug}/announcements", data={"text": "Lunch is served"})
+    with app.app_context():
+        item = db.session.scalar(sa.select(Announcement))
+        sent = item.created_at
+        item.created_at = datetime(2026, 11, 23, 3, 5)  # 12:05 in Tokyo
+        db.session.commit()
+
+    page = client.get(f"/e/{event.slug}/announcements").get_data(as_text=True)
+    board = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    projector = client.get(f"/e/{event.slug}/projector").get_data(as_text=True)
+
+    assert '<time datetime="2026-11-23T03:05:00Z">12:05 JST</time>' in page
+    assert "UTC" not in page
+    for wall in (board, projector):
+        assert 'datetime="2026-11-23T03:05:00Z">12:05</time> Lunch is served' in wall
+    live = [m["args"][0] for m in watcher.get_received() if m["name"] == "announcement"][0]
+    assert live["announcement"]["time"] == (sent + timedelta(hours=9)).strftime("%H:%M")

@@ -27,7 +27,7 @@ def cell_url(world, room="Atrium", slot_index=0) -> str:
 
 
 def grid_rows(page: str) -> list[str]:
-    return re.findall(r'<tr class="slot slot-(\w+)">', page)
+    return re.findall(r'<tr class="slot slot-(\w+)"', page)
 
 
 # The board -------------------------------------------------------------------------------------
@@ -95,12 +95,13 @@ def test_board_escapes_user_html(client, app, world, make_topic, place, quick_us
     make_topic(world.event, villain, "<b>unplaced</b>", tags="<i>tag</i>")
 
     page = client.get(board_url(world.event)).get_data(as_text=True)
+    market = client.get(f"{board_url(world.event)}/marketplace").get_data(as_text=True)
 
     assert XSS_SHOWN in page
-    assert "<script>alert" not in page
+    assert "<script>alert" not in page + market
     assert "&lt;img src=x onerror=&#34;boom&#34;&gt;" in page
-    assert "&lt;b&gt;unplaced&lt;/b&gt;" in page
-    assert "<b>unplaced" not in page and "<i>tag" not in page
+    assert "&lt;b&gt;unplaced&lt;/b&gt;" in market
+    assert "<b>unplaced" not in page + market and "<i>tag" not in page + market
 
 
 def test_private_board_is_404_for_non_members_and_open_to_members(client, make_event, world):
@@ -141,10 +142,10 @@ def test_propose_puts_topic_on_the_marketplace(client, app, world):
             world.participant.id, ["pricing", "sales"], None)
     assert response.status_code == 302
     assert response.location == f"/t/{topic.id}"
-    page = client.get(board_url(world.event)).get_data(as_text=True)
-    marketplace = page[page.index('id="marketplace"'):]
-    assert "Pricing retainers" in marketplace
-    assert "#pricing" in marketplace
+    page = client.get(f"{board_url(world.event)}/marketplace").get_data(as_text=True)
+    waiting = page[page.index('id="unplaced-title"'):page.index('id="placed-title"')]
+    assert "Pricing retainers" in waiting
+    assert 'href="/e/drupal-cxo/marketplace?tag=pricing">#pricing</a>' in waiting
 
 
 def test_propose_bad_input_keeps_typed_values(client, world):
@@ -196,7 +197,7 @@ def test_propose_anonymous_is_sent_to_login(client, world):
 def test_propose_form_has_domain_maxlengths(client, world):
     login_as(client, world.participant)
 
-    page = client.get(board_url(world.event)).get_data(as_text=True)
+    page = client.get(f"{board_url(world.event)}/marketplace").get_data(as_text=True)
 
     assert re.search(r'<input[^>]*id="title"[^>]*maxlength="120"', page)
     assert re.search(r'<textarea[^>]*id="description"[^>]*maxlength="5000"', page)
@@ -271,7 +272,7 @@ def test_cell_page_taken_cell_explains_who_holds_it(client, world, make_topic, p
 
     assert "This cell is taken by" in page and "First come" in page
     assert response.status_code == 409
-    assert "is taken by \u201cFirst come\u201d" in response.get_data(as_text=True)
+    assert ", by \u201cFirst come\u201d." in response.get_data(as_text=True)
     assert fetch(Topic, late.id).room_id is None
 
 
@@ -318,7 +319,7 @@ def test_now_and_next_shows_running_and_next_sessions_escaped(client, world, mak
     assert "<script>alert" not in page
 
 
-def test_now_and_next_uses_the_event_clock_and_refreshes(client, quick_user, make_event,
+def test_now_and_next_uses_the_event_clock_and_is_live(client, quick_user, make_event,
                                                          make_topic, place, app):
     tomorrow = (datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=1)).date()
     organizer = quick_user("Olga")
@@ -334,7 +335,10 @@ def test_now_and_next_uses_the_event_clock_and_refreshes(client, quick_user, mak
 
     page = client.get(f"/e/{event.slug}/now").get_data(as_text=True)
 
-    assert '<meta http-equiv="refresh" content="60">' in page
+    assert 'http-equiv="refresh"' not in page  # live over the socket instead (issue 12.13)
+    assert '/static/js/live.js' in page and f'data-slug="{event.slug}"' in page
+    # Refetched when the first slot of tomorrow starts (the plenary at 09:00).
+    assert f'data-changes-at="{tomorrow.isoformat()}T09:00"' in page
     assert "no session running" in page
     assert "Tomorrow&#39;s opener" in page
     assert "Europe/Brussels" in page
@@ -404,4 +408,10 @@ def test_stylesheet_turns_the_grid_into_per_slot_cards_on_phones(client, world):
     assert ".grid tr, .grid th, .grid td { display: block" in phone
     assert "content: attr(data-room)" in phone
     assert Path("static/css/app.css").read_text().count("http") == 0  # no CDN, no web fonts
-    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
+    assert 'name="viewport" content="width=device-width, initial-scale=1' in page
+
+
+def test_board_times_carry_the_events_zone(client, make_user, make_event):
+    event = make_event(make_user(), timezone="Asia/Tokyo")
+    page = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    assert '<th scope="col" class="time">Time (JST)</th>' in page

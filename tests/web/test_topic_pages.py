@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from openspace.extensions import db
 from openspace.models import Topic
 
@@ -33,11 +35,12 @@ def test_topic_page_shows_details_where_and_when(client, world, make_topic, plac
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Hiring juniors</h1>" in page
+    assert '<h1 id="topic-title">Hiring juniors</h1>' in page
     assert "Line one\nLine two" in page
     assert "#hiring" in page and "#people" in page
     assert "<dd>Pat</dd>" in page
-    assert "<strong>Library</strong> · Monday 23 November" in page
+    assert re.search(r'<strong class="topic-room">Library</strong>\s*<span>Monday, 23 November, ',
+                     page)
     assert "11:00" in page
     assert "1 coming · 20 seats" in page
 
@@ -77,7 +80,7 @@ def test_ill_come_and_not_coming_toggle_interest(client, world, make_topic, fetc
 
     assert coming.status_code == 302
     assert "1 coming" in page_coming and "Not coming</button>" in page_coming
-    assert "0 coming" in page_not and "I&#39;ll come</button>" in page_not
+    assert "0 coming" in page_not and "I\u2019ll come</button>" in page_not
 
 
 def test_interest_returns_to_a_safe_next_only(client, world, make_topic):
@@ -199,7 +202,8 @@ def test_place_into_taken_cell_explains_the_conflict(client, world, make_topic, 
     response = client.post(url(topic, "place"), data={"cell": cell(world, "Atrium", 0)})
 
     assert response.status_code == 409
-    assert "is taken by \u201cHolder\u201d" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Atrium is already taken at Mon 10:00, by \u201cHolder\u201d." in body
     assert fetch(Topic, topic.id).room_id is None
 
 
@@ -293,7 +297,7 @@ def test_organizer_merges_a_duplicate_which_then_links_to_the_survivor(client, a
     duplicate = make_topic(world.event, world.participant, "How to price")
     login_as(client, world.organizer)
 
-    response = client.post(url(duplicate, "merge"), data={"into": survivor.id})
+    response = client.post(url(duplicate, "merge"), data={"into": survivor.id, "confirm": "1"})
     page = client.get(url(duplicate)).get_data(as_text=True)
 
     assert response.status_code == 302
@@ -318,3 +322,107 @@ def test_participant_gets_no_organizer_tools_and_cannot_swap(client, world, make
 
     assert "Organizer tools" not in page
     assert (swap.status_code, merge.status_code) == (403, 403)
+
+
+@pytest.mark.parametrize(("language", "day", "clock"), [
+    ("de", "Montag, 23. November", "11:00"),
+    ("fr", "lundi 23 novembre", "11:00"),
+    ("ja", "11月23日月曜日", "11:00"),
+    ("en", "Monday, 23 November", "11:00"),
+])
+def test_the_topic_page_writes_its_day_and_time_as_the_viewers_language_does(
+        client, world, make_topic, place, language, day, clock):
+    topic = make_topic(world.event, world.participant, "Hiring juniors")
+    place(topic, world.participant, world.rooms["Library"], world.sessions[1])
+
+    page = client.get(url(topic), headers={"Accept-Language": language}).get_data(as_text=True)
+
+    assert f'<html lang="{language}"' in page
+    where = re.search(r'<strong class="topic-room">Library</strong>\s*<span>[^<]*', page).group(0)
+    assert day in where, where
+    assert clock in page
+
+
+# Task order, what placement offers, merge with confirmation and undo --------------------------
+
+def test_topic_page_is_in_task_order_title_where_coming_placement_notes_photos(
+        client, world, make_topic):
+    topic = make_topic(world.event, world.participant, "In order")
+    login_as(client, world.participant)
+
+    page = client.get(url(topic)).get_data(as_text=True)
+
+    marks = ['id="topic-title"', 'class="topic-when"', "I\u2019ll come</button>",
+             'id="manage-title"', 'id="notes-title"', 'id="photos-title"']
+    positions = [page.index(mark) for mark in marks]
+    assert positions == sorted(positions)
+
+
+def test_placement_offers_only_allowed_cells_and_says_why_not(client, world, make_topic,
+                                                              place):
+    mine = make_topic(world.event, world.participant, "My other session")
+    holder = make_topic(world.event, world.organizer, "Holder")
+    topic = make_topic(world.event, world.participant, "To place")
+    place(mine, world.participant, world.rooms["Atrium"], world.sessions[0])
+    place(holder, world.organizer, world.rooms["Atrium"], world.sessions[1])
+    login_as(client, world.participant)
+
+    page = client.get(url(topic)).get_data(as_text=True)
+
+    assert re.findall(r'name="cell" value="(\d+:\d+)"', page) == [cell(world, "Library", 1)]
+    assert "You already convene \u201cMy other session\u201d at that time." in page
+    assert "Atrium by \u201cHolder\u201d" in page
+    assert "That time is the plenary" in page or "That time is a plenary" in page
+    assert "convenes" not in page  # said to the convener, not about them
+
+
+def test_merge_asks_to_confirm_first_and_its_select_preselects_nothing(client, world,
+                                                                      make_topic, fetch):
+    survivor = make_topic(world.event, world.organizer, "Pricing")
+    duplicate = make_topic(world.event, world.participant, "How to price")
+    login_as(client, world.organizer)
+
+    page = client.get(url(duplicate)).get_data(as_text=True)
+    confirm = client.get(url(duplicate, "merge") + f"?into={survivor.id}")
+    posted_without_confirm = client.post(url(duplicate, "merge"), data={"into": survivor.id})
+    nothing_chosen = client.get(url(duplicate, "merge") + "?into=")
+
+    select = page[page.index('<select id="into"'):page.index("</select>", page.index(
+        '<select id="into"'))]
+    assert '<option value="" selected disabled>' in select
+    assert select.count("selected") == 1
+    assert f'method="get" action="/t/{duplicate.id}/merge"' in page
+    body = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "Merge \u201cHow to price\u201d into \u201cPricing\u201d?" in body
+    assert 'name="confirm" value="1"' in body
+    assert posted_without_confirm.status_code == 200
+    assert nothing_chosen.status_code == 400
+    assert fetch(Topic, duplicate.id).status == "proposed"
+
+
+def test_merge_offers_an_undo_that_restores_the_topic_and_its_interest(
+        client, app, world, make_topic, interest, fetch):
+    survivor = make_topic(world.event, world.organizer, "Pricing")
+    duplicate = make_topic(world.event, world.participant, "How to price")
+    interest(duplicate, world.organizer)
+    login_as(client, world.organizer)
+
+    merged = client.post(url(duplicate, "merge"), data={"into": survivor.id, "confirm": "1"})
+    survivor_page = client.get(merged.location).get_data(as_text=True)
+    token = re.search(r'name="undo" value="([^"]+)"', survivor_page).group(1)
+    again = client.get(url(survivor)).get_data(as_text=True)
+    undone = client.post(url(duplicate, "unmerge"), data={"undo": token})
+    replay = client.post(url(duplicate, "unmerge"), data={"undo": token})
+    forged = client.post(url(duplicate, "unmerge"), data={"undo": token[:-2] + "xx"})
+
+    assert "Merged \u201cHow to price\u201d into this topic" in survivor_page
+    assert 'name="undo"' not in again  # offered once, right after
+    assert undone.status_code == 302 and undone.location == url(duplicate)
+    assert fetch(Topic, duplicate.id).status == "proposed"
+    with app.app_context():
+        assert [i.user_id for i in db.session.get(Topic, survivor.id).interests] == []
+        assert [i.user_id for i in db.session.get(Topic, duplicate.id).interests] == [
+            world.organizer.id]
+    assert replay.status_code == 409
+    assert forged.status_code == 400

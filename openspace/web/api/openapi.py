@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from ... import i18n
 from ...domain import validation as v
-from ...models import BoardState, Role, SlotKind, TopicStatus, Visibility
+from ...models import BoardState, ProjectorMode, Role, SlotKind, TopicStatus, Visibility
 
 UNSAFE = {"post", "put", "patch", "delete"}
 
@@ -48,8 +49,9 @@ def array(items: dict, **extra) -> dict:
     return {"type": "array", "items": items, **extra}
 
 
-ID = {"type": "integer", "minimum": 1}
-NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
+# The one id rule (validation.as_id): 1..2**63-1; as JSON Schema's "integer", 7.0 is 7.
+ID = {"type": "integer", "minimum": 1, "maximum": v.ID_MAX}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": v.ID_MAX}
 DATE = string(format="date", examples=["2026-11-23"])
 LOCAL_TIME = string(
     pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$", examples=["2026-11-23T10:00"],
@@ -58,6 +60,21 @@ LOCAL_TIME = string(
 CAPACITY = {"type": ["integer", "null"], "minimum": 1, "maximum": v.CAPACITY_MAX}
 TAGS = array(string(v.TAG_MAX), maxItems=v.TAGS_MAX,
              description="Short tags; a leading # is dropped and tags are lower-cased.")
+
+
+def nullable(schema: dict, meaning: str) -> dict:
+    """A request field that also takes null, which the API reads as `meaning`."""
+    note = f"null: {meaning}."
+    text = schema.get("description")
+    return {"anyOf": [schema, {"type": "null"}], "description": f"{text} {note}" if text else note}
+
+
+# Request fields: what the API also accepts (validation.py), the document says too.
+TAGS_IN = nullable({"anyOf": [TAGS, string(description="Comma-separated, as forms send them.")],
+                    "description": TAGS["description"]}, "no tags")
+ENDS_ON_IN = nullable({"anyOf": [DATE, {"const": ""}],
+                       "description": "Empty: the event ends the day it starts; at most 14 "
+                                      "days after it."}, "the same as empty")
 
 _event_settings = {
     "name": string(v.EVENT_NAME_MAX, minLength=1),
@@ -72,6 +89,10 @@ _event_settings = {
     "hashtag": string(v.HASHTAG_MAX, pattern=f"^$|{v.HASHTAG_RE.pattern}",
                       description="Empty: no hashtag."),
     "venue": string(v.VENUE_MAX),
+    "language": {"type": "string", "enum": list(i18n.LANGUAGES), "default": i18n.DEFAULT,
+                 "description": "The event's language (BCP 47): new notes' report template, "
+                                "the summary and export headings, the calendar feed, the "
+                                "projector (unless a viewer chose another)."},
 }
 
 SCHEMAS: dict[str, dict] = {
@@ -97,7 +118,8 @@ SCHEMAS: dict[str, dict] = {
     "TokenCreate": obj({
         "email": string(v.EMAIL_MAX, format="email"),
         "password": string(v.PASSWORD_MAX),
-        "label": string(v.TOKEN_LABEL_MAX, description="To recognise the token later."),
+        "label": nullable(string(v.TOKEN_LABEL_MAX, description="To recognise the token "
+                                                                "later."), "none"),
     }, ("email", "password"), closed=True),
     "Token": obj({"token": string(description="Shown once; send as Authorization: Bearer.")},
                  ("token",)),
@@ -116,20 +138,34 @@ SCHEMAS: dict[str, dict] = {
         **_event_settings,
         "board_state": enum(BoardState),
         "summary_published": {"type": "boolean"},
+        "projector_mode": enum(ProjectorMode),
         "join_code": string(16, description="Only shown to the event's organizers."),
     }, ("slug", "name", "timezone", "starts_on", "ends_on", "visibility", "board_state",
-        "summary_published")),
+        "summary_published", "projector_mode", "language")),
     "EventList": obj({"events": array(ref("Event"))}, ("events",)),
     "EventCreate": obj({
         **_event_settings,
-        "slug": string(v.SLUG_MAX, pattern=v.SLUG_RE.pattern,
-                       description="The address; made from the name when left out."),
+        "slug": nullable(string(v.SLUG_MAX, pattern=f"^$|{v.SLUG_RE.pattern}",
+                                description="The address; made from the name when empty or "
+                                            "left out."), "made from the name"),
+        "ends_on": ENDS_ON_IN,
+        "visibility": nullable(_event_settings["visibility"], "public"),
+        "theme": nullable(_event_settings["theme"], "none"),
+        "hashtag": nullable(_event_settings["hashtag"], "no hashtag"),
+        "venue": nullable(_event_settings["venue"], "none"),
     }, ("name", "timezone", "starts_on"), closed=True),
     "EventPatch": obj({
         **_event_settings,
+        "ends_on": ENDS_ON_IN,
+        "theme": nullable(_event_settings["theme"], "none"),
+        "hashtag": nullable(_event_settings["hashtag"], "no hashtag"),
+        "venue": nullable(_event_settings["venue"], "none"),
         "board_state": {**enum(BoardState),
                         "description": "locked: only organizers change the board."},
         "summary_published": {"type": "boolean"},
+        "projector_mode": {**enum(ProjectorMode),
+                           "description": "What every projector shows: auto (the agenda, the "
+                                          "news between sessions), board or news."},
     }, closed=True),
     "Room": obj({"id": ID, "name": string(), "capacity": CAPACITY}, ("id", "name", "capacity")),
     "RoomCreate": obj({"name": string(v.ROOM_NAME_MAX, minLength=1), "capacity": CAPACITY},
@@ -140,12 +176,12 @@ SCHEMAS: dict[str, dict] = {
                  "label": string()}, ("id", "starts_at", "ends_at", "kind", "label")),
     "SlotCreate": obj({
         "starts_at": LOCAL_TIME, "ends_at": LOCAL_TIME,
-        "kind": {**enum(SlotKind), "default": "session",
-                 "description": "Only session slots hold topics."},
-        "label": string(v.SLOT_LABEL_MAX),
+        "kind": nullable({**enum(SlotKind), "default": "session",
+                          "description": "Only session slots hold topics."}, "session"),
+        "label": nullable(string(v.SLOT_LABEL_MAX), "none"),
     }, ("starts_at", "ends_at"), closed=True),
     "SlotPatch": obj({"starts_at": LOCAL_TIME, "ends_at": LOCAL_TIME, "kind": enum(SlotKind),
-                      "label": string(v.SLOT_LABEL_MAX)}, closed=True),
+                      "label": nullable(string(v.SLOT_LABEL_MAX), "none")}, closed=True),
     "JoinRequest": obj({"join_code": string(16, examples=["K7PQ2M"])}, ("join_code",),
                        closed=True),
     "Member": obj({"user": ref("UserBrief"), "role": enum(Role),
@@ -169,13 +205,14 @@ SCHEMAS: dict[str, dict] = {
         "interest_count")),
     "TopicCreate": obj({
         "title": string(v.TITLE_MAX, minLength=1),
-        "description": string(v.DESCRIPTION_MAX, description="Plain text; may span lines."),
-        "tags": TAGS,
+        "description": nullable(string(v.DESCRIPTION_MAX,
+                                       description="Plain text; may span lines."), "none"),
+        "tags": TAGS_IN,
     }, ("title",), closed=True),
     "TopicPatch": obj({
         "title": string(v.TITLE_MAX, minLength=1),
-        "description": string(v.DESCRIPTION_MAX),
-        "tags": TAGS,
+        "description": nullable(string(v.DESCRIPTION_MAX), "none"),
+        "tags": TAGS_IN,
     }, closed=True),
     "Placement": obj({"room_id": ID, "slot_id": ID}, ("room_id", "slot_id"), closed=True),
     "Swap": obj({"with": ID}, ("with",), closed=True),
@@ -189,6 +226,98 @@ SCHEMAS: dict[str, dict] = {
         "slots": array(ref("Slot")),
         "topics": array(ref("Topic"), description="Proposed and placed topics."),
     }, ("version", "event", "rooms", "slots", "topics")),
+    "AdvisorRequest": obj({
+        "pinned": array(ID, maxItems=2000, description="Topics that keep their cell (ids of "
+                        "this event's topics). The advisor remembers no pins: send them with "
+                        "every request."),
+        "max_moves": nullable({"type": "integer", "minimum": 1, "maximum": 50, "default": 10,
+                               "description": "At most this many topics change cell (a swap "
+                                              "moves two)."}, "the default, 10"),
+    }, closed=True),
+    "AdvisorScore": obj({
+        "clashes": {"type": "integer", "minimum": 0,
+                    "description": "Attendees two of whose chosen sessions (I'll come, or "
+                                   "convening) run in the same time slot."},
+        "over_capacity": {"type": "integer", "minimum": 0,
+                          "description": "People beyond the seats, summed over placed topics."},
+        "rooms_over_capacity": {"type": "integer", "minimum": 0,
+                                "description": "Placed topics whose room is too small."},
+    }, ("clashes", "over_capacity", "rooms_over_capacity")),
+    "AdvisorCell": obj({"room_id": ID, "slot_id": ID}, ("room_id", "slot_id"), closed=True),
+    "AdvisorMove": obj({
+        "kind": {"type": "string", "enum": ["move", "swap"],
+                 "description": "move: into a cell that is free now; swap: with the topic "
+                                "in it, which takes this topic's cell."},
+        "topic": obj({"id": ID, "title": string()}, ("id", "title")),
+        "from": ref("AdvisorCell"),
+        "to": ref("AdvisorCell"),
+        "with": {"anyOf": [obj({"id": ID, "title": string()}, ("id", "title")),
+                           {"type": "null"}], "description": "The other topic of a swap."},
+        "gains": {**ref("AdvisorScore"), "description": "What this move gains applied alone "
+                  "(moves are independent: any subset can be applied)."},
+    }, ("kind", "topic", "from", "to", "with", "gains")),
+    "AdvisorSuggestion": obj({
+        "version": {"type": "integer", "minimum": 0,
+                    "description": "The board version the suggestion was made for."},
+        "status": {"type": "string", "enum": ["optimal", "feasible", "unsolved"],
+                   "description": "optimal: proven best within the limits; feasible: the "
+                                  "time limit ended the search; unsolved: no answer in time "
+                                  "(no moves)."},
+        "seconds": {"type": "number", "minimum": 0},
+        "max_moves": {"type": "integer"},
+        "pinned": array(ID),
+        "before": ref("AdvisorScore"),
+        "after": ref("AdvisorScore"),
+        "moves": array(ref("AdvisorMove")),
+        "explanations": array(obj({
+            "code": string(description="empty_board, unplaced, nothing_to_improve, "
+                                       "too_many_choices, pinned_clash, room_too_small, "
+                                       "pinned_over_capacity, move_limit, time_limit, "
+                                       "unsolved, optimal"),
+            "message": string(description="In the caller's language."),
+        }, ("code", "message")), description="What cannot be improved, and why."),
+    }, ("version", "status", "before", "after", "moves", "explanations")),
+    "AdvisorApply": obj({
+        "moves": array(obj({
+            "kind": {"type": "string", "enum": ["move", "swap"]},
+            "topic_id": ID,
+            "from": ref("AdvisorCell"),
+            "to": ref("AdvisorCell"),
+            "with_topic_id": {**ID, "description": "A swap's other topic (it is in `to`)."},
+        }, ("kind", "topic_id", "from", "to"), closed=True), minItems=1, maxItems=100),
+    }, ("moves",), closed=True),
+    "AdvisorApplied": obj({
+        "applied": {"type": "integer", "minimum": 0},
+        "version": {"type": "integer", "minimum": 0, "description": "The board version now."},
+        "results": array(obj({
+            "ok": {"type": "boolean"},
+            "topics": array(ref("Topic"), description="The topics as they are now (ok)."),
+            "error": {"type": "object", "description": "Why this move was not applied "
+                      "(board_changed, slot_taken, convener_busy, not_found, ...)."},
+        }, ("ok",)), description="One per move, in order."),
+    }, ("applied", "version", "results")),
+    "Owner": obj({"handle": string(description="As written after the @"),
+                  "user_id": NULLABLE_ID, "name": {"type": ["string", "null"]}},
+                 ("handle", "user_id", "name"),
+                 description="An @handle and the member it names (null: no member, or "
+                             "several share it)."),
+    "ActionItem": obj({
+        "text": string(description="Markdown, without the @owners"),
+        "owners": array(string(), description="The handles, without the @"),
+        "owner_members": array(ref("Owner")),
+        "done": {"type": "boolean"},
+        "topic_id": NULLABLE_ID,
+        "index": {"type": "integer", "minimum": 0,
+                  "description": "Its place among the note's items (what PUT names)"},
+    }, ("text", "owners", "owner_members", "done", "topic_id", "index")),
+    "ActionItemList": obj({"items": array(ref("ActionItem"))}, ("items",)),
+    "ActionItemTick": obj({
+        "text": string(description="The item's text as you saw it: a note that changed "
+                                   "meanwhile answers 409 stale"),
+        "done": {"type": "boolean"}}, ("text", "done"), closed=True),
+    "Mention": obj({"user_id": ID, "name": string(), "handle": string()},
+                   ("user_id", "name", "handle")),
+    "MentionList": obj({"members": array(ref("Mention"))}, ("members",)),
     "Notes": obj({"markdown": string(description="The note's current text (Markdown); empty "
                                                  "while nobody has opened the note."),
                   "updated_at": {"type": ["string", "null"], "format": "date-time",
@@ -204,9 +333,11 @@ ERRORS = {
     401: "not_authenticated: log in (cookie) or send a valid Bearer token",
     403: "forbidden, board_locked or bad_join_code",
     404: "not_found: unknown, or a private event you are not a member of",
-    409: "conflict: slot_taken, convener_busy, email_taken, slug_taken, topic_inactive, ...",
+    409: "conflict: slot_taken, convener_busy, board_changed, email_taken, slug_taken, "
+         "topic_inactive, ...",
     413: "request_entity_too_large: the body exceeds the server's limit",
-    429: "rate_limited: too many changes; wait Retry-After seconds",
+    429: "rate_limited: too many changes, sign-ins, sign-ups or wrong join codes; wait "
+         "Retry-After seconds",
 }
 
 # (path, method, operationId, summary, request schema, (status, response schema), errors, auth)
@@ -232,6 +363,12 @@ OPERATIONS: list[tuple] = [
      "EventPatch", (200, "Event"), (403, 404), "user"),
     ("/events/{slug}/board", "get", "getBoard", "The whole board with its version", None,
      (200, "Board"), (404,), "public"),
+    ("/events/{slug}/advisor/suggest", "post", "suggestSchedule",
+     "Suggest moves and swaps that lower clashes and over-capacity (organizers; takes up to "
+     "a few seconds)", "AdvisorRequest", (200, "AdvisorSuggestion"), (403, 404), "user"),
+    ("/events/{slug}/advisor/apply", "post", "applySchedule",
+     "Apply some of the advisor's moves, each an ordinary board change (organizers)",
+     "AdvisorApply", (200, "AdvisorApplied"), (403, 404), "user"),
     ("/events/{slug}/rooms", "post", "addRoom", "Add a room (organizers)", "RoomCreate",
      (201, "Room"), (403, 404, 409), "user"),
     ("/events/{slug}/rooms/{room_id}", "patch", "updateRoom", "Rename or resize a room",
@@ -248,7 +385,7 @@ OPERATIONS: list[tuple] = [
      (403, 404), "user"),
     ("/events/{slug}/members", "post", "joinEvent",
      "Join with the join code (201 new member, 200 already one)", "JoinRequest",
-     (201, "Member"), (404,), "user"),
+     (201, "Member"), (404,), "user"),  # and 200: ALSO_OK
     ("/events/{slug}/members", "get", "listMembers", "The members (for members)", None,
      (200, "MemberList"), (403, 404), "user"),
     ("/events/{slug}/members/{user_id}/role", "put", "setRole",
@@ -279,11 +416,41 @@ OPERATIONS: list[tuple] = [
      (403, 404, 409), "user"),
     ("/topics/{topic_id}/notes", "get", "getNotes", "The session's shared note as Markdown",
      None, (200, "Notes"), (404,), "public"),
+    ("/events/{slug}/action-items", "get", "listActionItems",
+     "The action items of the event's notes, owners resolved to members", None,
+     (200, "ActionItemList"), (400, 404), "public"),
+    ("/topics/{topic_id}/action-items/{index}", "put", "tickActionItem",
+     "Tick or untick an action item (its owners, organizers); edits the note",
+     "ActionItemTick", (200, "ActionItem"), (403, 404, 409), "user"),
+    ("/events/{slug}/mentions", "get", "listMentions",
+     "Whom @ offers in the notes editor: members by name (members)", None,
+     (200, "MentionList"), (403, 404), "user"),
 ]
+
+# Query parameters of an operation (name, schema, description).
+QUERY_PARAMETERS = {
+    "listActionItems": [
+        ("mine", {"type": "string", "enum": ["0", "1", "true", "false"]},
+         "1: only the items you own (needs a user)"),
+        ("open", {"type": "string", "enum": ["0", "1", "true", "false"]},
+         "1: only the items not done"),
+        ("topic_id", ID, "Only this session's items"),
+    ],
+}
+
+# Operations that answer 304 to a client whose If-None-Match names their current ETag.
+NOT_MODIFIED = {"getBoard"}
+
+# Further successful answers of an operation (status, schema, description).
+ALSO_OK = {
+    "joinEvent": (200, "Member", "Already a member: nothing changed"),
+}
 
 PATH_PARAMETERS = {
     "slug": string(v.SLUG_MAX, description="The event's address"),
     "room_id": ID, "slot_id": ID, "user_id": ID, "topic_id": ID,
+    "index": {"type": "integer", "minimum": 0, "maximum": 262144,
+              "description": "An action item's place among its note's items, from 0"},
 }
 
 _OPTIONAL_AUTH = [{}, {"bearerAuth": []}, {"cookieAuth": []}]
@@ -298,7 +465,8 @@ def _operation(path: str, method: str, op_id: str, summary: str, body: str | Non
         statuses |= {400, 413}
     statuses.add(401)  # also on public operations: a wrong Bearer token is never ignored
     if method in UNSAFE:
-        # csrf_failed for cookie clients; per-user limits (and the per-account login limit)
+        # csrf_failed for cookie clients; per-user limits (and the per-account login limit,
+        # the per-address sign-in and sign-up budgets)
         statuses |= {400, 429}
     status, schema = ok
     success: dict = {"description": "OK" if status < 300 else "Created"}
@@ -308,12 +476,20 @@ def _operation(path: str, method: str, op_id: str, summary: str, body: str | Non
         success["content"] = {"application/json": {"schema": ref(schema)}}
     else:
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses = {str(status): success}
+    if op_id in NOT_MODIFIED:
+        responses["304"] = {"description": "Not modified: If-None-Match named the current "
+                                           "ETag (the client has this board)"}
+    if op_id in ALSO_OK:
+        also, also_schema, text = ALSO_OK[op_id]
+        responses[str(also)] = {"description": text,
+                                "content": {"application/json": {"schema": ref(also_schema)}}}
     operation: dict = {
         "operationId": op_id,
         "summary": summary,
         "tags": [path.split("/")[1].split(".")[0]],
         "responses": {
-            str(status): success,
+            **dict(sorted(responses.items())),
             **{str(code): {"$ref": f"#/components/responses/E{code}"} for code in sorted(statuses)},
         },
     }
@@ -322,11 +498,12 @@ def _operation(path: str, method: str, op_id: str, summary: str, body: str | Non
     else:
         operation["security"] = _WRITE_AUTH if method in UNSAFE else _READ_AUTH
     params = re.findall(r"{(\w+)}", path)
-    if params:
-        operation["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": PATH_PARAMETERS[p]}
-            for p in params
-        ]
+    parameters = [{"name": p, "in": "path", "required": True, "schema": PATH_PARAMETERS[p]}
+                  for p in params]
+    parameters += [{"name": name, "in": "query", "required": False, "schema": schema,
+                    "description": text} for name, schema, text in QUERY_PARAMETERS.get(op_id, [])]
+    if parameters:
+        operation["parameters"] = parameters
     if body:
         operation["requestBody"] = {
             "required": True,

@@ -8,6 +8,8 @@ Domain errors become {"error": {code, message, fields?}} through the app's error
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Callable
 
@@ -16,19 +18,18 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
-from ...domain import accounts, board, events, notes, ratelimit, serialize
+from ...domain import accounts, actions, advisor, board, events, notes, serialize
 from ...domain import validation as v
 from ...domain.errors import NotAuthenticated, RateLimited, ValidationFailed
-from ...domain.validation import only_known
+from ...domain.validation import JSON_DEPTH_MAX, InvalidJSON, only_known
 from ...extensions import csrf, db
+from ...i18n import _
 from ...models import User
+from .. import limits
 from . import bp
 from .openapi import document
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Endpoints limited by the join-code bucket rather than the board bucket: codes must not be
-# guessable by trying many.
-JOIN_ENDPOINTS = frozenset({"api.join_event"})
 
 
 def public(view: Callable) -> Callable:
@@ -44,10 +45,11 @@ def _bearer_sent() -> bool:
 
 @bp.before_request
 def _authenticate():
-    """401 (never a redirect) without a user; CSRF for cookie auth; per-user rate limits."""
+    """401 (never a redirect) without a user; CSRF for cookie auth; then the per-user rate
+    limit, web/limits.py's for pages and API alike."""
     authenticated = current_user.is_authenticated  # runs the cookie, then the token loader
     if _bearer_sent() and not authenticated:
-        raise NotAuthenticated("That API token is not valid (revoked or mistyped).")
+        raise NotAuthenticated(_("That API token is not valid (revoked or mistyped)."))
     view = current_app.view_functions.get(request.endpoint or "")
     if not authenticated:
         if not getattr(view, "public", False):
@@ -56,8 +58,7 @@ def _authenticate():
     if request.method in UNSAFE_METHODS:
         if not g.get("token_auth") and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()  # raises CSRFError -> {"error": {"code": "csrf_failed", ...}}
-        action = "join" if request.endpoint in JOIN_ENDPOINTS else "board"
-        ratelimit.hit(f"user:{current_user.id}", action)
+    limits.charge()
 
 
 @bp.errorhandler(RateLimited)
@@ -75,13 +76,19 @@ def _user() -> User | None:
 def _body(*allowed: str) -> dict:
     """The request's JSON object; with `allowed`, any other key is a 400 naming it."""
     if not request.is_json:
-        raise ValidationFailed("Send a JSON object with Content-Type: application/json.")
+        raise ValidationFailed(_("Send a JSON object with Content-Type: application/json."))
     try:
         data = request.get_json()
-    except BadRequest:
-        raise ValidationFailed("The request body is not valid JSON.") from None
+    except BadRequest as error:
+        cause = error.__cause__ or error.__context__
+        while cause is not None and not isinstance(cause, InvalidJSON):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None and cause.too_deep:
+            raise ValidationFailed(_("The request body nests deeper than %(num)d levels.",
+                                     num=JSON_DEPTH_MAX)) from None
+        raise ValidationFailed(_("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise ValidationFailed("The request body must be a JSON object.")
+        raise ValidationFailed(_("The request body must be a JSON object."))
     if allowed:
         only_known(data, allowed)
     return data
@@ -94,7 +101,7 @@ def _body(*allowed: str) -> dict:
 def create_user():
     data = _body("email", "password", "name")
     user = accounts.register_user(email=data.get("email"), password=data.get("password"),
-                                  name=data.get("name"))
+                                  name=data.get("name"), client=request.remote_addr)
     return jsonify(serialize.account_dict(user)), 201
 
 
@@ -103,7 +110,7 @@ def create_user():
 def create_token():
     data = _body("email", "password", "label")
     token = accounts.login_token(email=data.get("email"), password=data.get("password"),
-                                 label=data.get("label", ""))
+                                 label=data.get("label", ""), client=request.remote_addr)
     return jsonify(token=token), 201
 
 
@@ -164,7 +171,32 @@ def update_event(slug):
 @bp.get("/events/<slug>/board")
 @public
 def get_board(slug):
-    return jsonify(board.board_snapshot(events.get_event(slug, _user())))
+    """The board, with an ETag of what it holds: a client that reconnects with the board it
+    has (If-None-Match) gets 304 and no body (a thousand phones after a wifi blip)."""
+    snapshot = board.board_snapshot(events.get_event(slug, _user()))
+    body = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).encode()
+    tag = f'"v{snapshot["version"]}-{hashlib.sha256(body).hexdigest()[:16]}"'
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    if tag in (value.strip() for value in request.headers.get("If-None-Match", "").split(",")):
+        return "", 304, headers
+    return current_app.response_class(body, mimetype="application/json", headers=headers)
+
+
+# The schedule advisor (organizers) -------------------------------------------------------------
+
+@bp.post("/events/<slug>/advisor/suggest")
+def advisor_suggest(slug):
+    """Moves and swaps that lower clashes and over-capacity (computes up to a few seconds)."""
+    user = _user()
+    return jsonify(advisor.suggest(event=events.get_event(slug, user), user=user,
+                                   data=_body()))
+
+
+@bp.post("/events/<slug>/advisor/apply")
+def advisor_apply(slug):
+    user = _user()
+    return jsonify(advisor.apply_moves(event=events.get_event(slug, user), user=user,
+                                       data=_body()))
 
 
 # Rooms and slots -----------------------------------------------------------------------------
@@ -176,14 +208,14 @@ def add_room(slug):
     return jsonify(serialize.room_dict(room)), 201
 
 
-@bp.patch("/events/<slug>/rooms/<int:room_id>")
+@bp.patch("/events/<slug>/rooms/<id:room_id>")
 def update_room(slug, room_id):
     user = _user()
     room = events.get_room(events.get_event(slug, user), room_id)
     return jsonify(serialize.room_dict(events.update_room(room=room, user=user, data=_body())))
 
 
-@bp.delete("/events/<slug>/rooms/<int:room_id>")
+@bp.delete("/events/<slug>/rooms/<id:room_id>")
 def delete_room(slug, room_id):
     user = _user()
     events.delete_room(room=events.get_room(events.get_event(slug, user), room_id), user=user)
@@ -197,14 +229,14 @@ def add_slot(slug):
     return jsonify(serialize.slot_dict(slot)), 201
 
 
-@bp.patch("/events/<slug>/slots/<int:slot_id>")
+@bp.patch("/events/<slug>/slots/<id:slot_id>")
 def update_slot(slug, slot_id):
     user = _user()
     slot = events.get_slot(events.get_event(slug, user), slot_id)
     return jsonify(serialize.slot_dict(events.update_slot(slot=slot, user=user, data=_body())))
 
 
-@bp.delete("/events/<slug>/slots/<int:slot_id>")
+@bp.delete("/events/<slug>/slots/<id:slot_id>")
 def delete_slot(slug, slot_id):
     user = _user()
     events.delete_slot(slot=events.get_slot(events.get_event(slug, user), slot_id), user=user)
@@ -218,7 +250,8 @@ def join_event(slug):
     """Join with the join code: 201 when new, 200 when already a member (nothing changes)."""
     data = _body("join_code")
     membership, created = events.join_by_code(slug=slug, user=_user(),
-                                              join_code=data.get("join_code"))
+                                              join_code=data.get("join_code"),
+                                              client=request.remote_addr)
     return jsonify(serialize.member_dict(membership)), 201 if created else 200
 
 
@@ -229,7 +262,7 @@ def list_members(slug):
     return jsonify(members=[serialize.member_dict(m) for m in people])
 
 
-@bp.put("/events/<slug>/members/<int:user_id>/role")
+@bp.put("/events/<slug>/members/<id:user_id>/role")
 def set_role(slug, user_id):
     user = _user()
     data = _body("role")
@@ -247,27 +280,27 @@ def propose_topic(slug):
     return jsonify(serialize.topic_dict(topic)), 201
 
 
-@bp.get("/topics/<int:topic_id>")
+@bp.get("/topics/<id:topic_id>")
 @public
 def get_topic(topic_id):
     return jsonify(serialize.topic_dict(board.get_topic(topic_id, _user())))
 
 
-@bp.patch("/topics/<int:topic_id>")
+@bp.patch("/topics/<id:topic_id>")
 def update_topic(topic_id):
     user = _user()
     topic = board.update_topic(topic=board.get_topic(topic_id, user), user=user, data=_body())
     return jsonify(serialize.topic_dict(topic))
 
 
-@bp.delete("/topics/<int:topic_id>")
+@bp.delete("/topics/<id:topic_id>")
 def withdraw_topic(topic_id):
     user = _user()
     topic = board.withdraw_topic(topic=board.get_topic(topic_id, user), user=user)
     return jsonify(serialize.topic_dict(topic))
 
 
-@bp.put("/topics/<int:topic_id>/placement")
+@bp.put("/topics/<id:topic_id>/placement")
 def place_topic(topic_id):
     user = _user()
     data = _body("room_id", "slot_id")
@@ -276,21 +309,21 @@ def place_topic(topic_id):
     return jsonify(serialize.topic_dict(topic))
 
 
-@bp.delete("/topics/<int:topic_id>/placement")
+@bp.delete("/topics/<id:topic_id>/placement")
 def release_topic(topic_id):
     user = _user()
     topic = board.release_topic(topic=board.get_topic(topic_id, user), user=user)
     return jsonify(serialize.topic_dict(topic))
 
 
-@bp.put("/topics/<int:topic_id>/interest")
+@bp.put("/topics/<id:topic_id>/interest")
 def add_interest(topic_id):
     user = _user()
     topic = board.set_interest(topic=board.get_topic(topic_id, user), user=user, interested=True)
     return jsonify(serialize.topic_dict(topic))
 
 
-@bp.delete("/topics/<int:topic_id>/interest")
+@bp.delete("/topics/<id:topic_id>/interest")
 def remove_interest(topic_id):
     user = _user()
     topic = board.set_interest(topic=board.get_topic(topic_id, user), user=user,
@@ -298,7 +331,7 @@ def remove_interest(topic_id):
     return jsonify(serialize.topic_dict(topic))
 
 
-@bp.post("/topics/<int:topic_id>/swap")
+@bp.post("/topics/<id:topic_id>/swap")
 def swap_topics(topic_id):
     user = _user()
     other_id = v.identifier("with", _body("with").get("with"), what="a topic id")
@@ -307,7 +340,7 @@ def swap_topics(topic_id):
     return jsonify(topics=[serialize.topic_dict(first), serialize.topic_dict(second)])
 
 
-@bp.post("/topics/<int:topic_id>/merge")
+@bp.post("/topics/<id:topic_id>/merge")
 def merge_topics(topic_id):
     user = _user()
     into_id = v.identifier("into", _body("into").get("into"), what="a topic id")
@@ -316,8 +349,51 @@ def merge_topics(topic_id):
     return jsonify(serialize.topic_dict(survivor))
 
 
-@bp.get("/topics/<int:topic_id>/notes")
+@bp.get("/topics/<id:topic_id>/notes")
 @public
 def get_notes(topic_id):
     """The session's shared note as Markdown: {markdown, updated_at}."""
     return jsonify(notes.note_dict(board.get_topic(topic_id, _user())))
+
+
+# Action items ----------------------------------------------------------------------------------
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "")
+    if value not in ("", "0", "1", "true", "false"):
+        raise ValidationFailed(fields={name: _("must be 1 or 0")})
+    return value in ("1", "true")
+
+
+@bp.get("/events/<slug>/action-items")
+@public
+def list_action_items(slug):
+    """The event's action items, owners resolved; ?mine=1, ?open=1, ?topic_id=N filter."""
+    user = _user()
+    event = events.get_event(slug, user)
+    mine = _flag("mine")
+    if mine and user is None:
+        raise NotAuthenticated(_("Log in to see your own action items."))
+    topic_id = request.args.get("topic_id")
+    topic = v.identifier("topic_id", topic_id, what="a topic id") if topic_id else None
+    items = actions.filter_items(actions.event_action_items(event),
+                                 owner=user if mine else None, open_only=_flag("open"),
+                                 topic_id=topic)
+    return jsonify(items=[item.as_dict() for item in items])
+
+
+@bp.put("/topics/<id:topic_id>/action-items/<int(max=262144):index>")
+def tick_action_item(topic_id, index):
+    """Tick or untick the note's index-th action item (owners, organizers): {text, done}."""
+    user = _user()
+    data = _body("text", "done")
+    item = actions.set_done(topic=board.get_topic(topic_id, user), user=user, index=index,
+                            text=data.get("text"), done=data.get("done"))
+    return jsonify(item.as_dict())
+
+
+@bp.get("/events/<slug>/mentions")
+def list_mentions(slug):
+    """Who "@" offers in the notes editor: members by name and handle (members only)."""
+    user = _user()
+    return jsonify(members=actions.mentionable(event=events.get_event(slug, user), user=user))

@@ -3,6 +3,7 @@
 from wtforms import StringField, TextAreaField
 
 from ...domain.validation import DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
+from ...i18n import _l
 from ..pages import DomainForm
 
 # The tags box holds up to TAGS_MAX tags of TAG_MAX characters, each followed by ", ".
@@ -10,11 +11,12 @@ TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
 
 
 class TopicForm(DomainForm):
-    title = StringField("Title", render_kw={"maxlength": TITLE_MAX, "required": True})
-    description = TextAreaField("What is it about? (optional)", render_kw={
+    title = StringField(_l("Title"), render_kw={"maxlength": TITLE_MAX, "required": True})
+    description = TextAreaField(_l("What is it about? (optional)"), render_kw={
         "maxlength": DESCRIPTION_MAX, "rows": 4})
-    tags = StringField("Tags, separated by commas (optional)", render_kw={
-        "maxlength": TAGS_INPUT_MAX, "placeholder": "hiring, pricing", "autocapitalize": "none"})
+    tags = StringField(_l("Tags, separated by commas (optional)"), render_kw={
+        "maxlength": TAGS_INPUT_MAX, "placeholder": _l("hiring, pricing"),
+        "autocapitalize": "none"})
 
     def topic_data(self) -> dict:
         return self.values("title", "description", "tags")

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ...domain import announcements, board, events, permissions
+from ...domain import actions, announcements, board, checkins, events, permissions, times
 from ...domain import validation as v
 from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...i18n import _
 from ...models import BoardState
 from ..auth.forms import JoinForm
 from ..pages import allowed, back, login_required, me
@@ -18,22 +19,41 @@ from . import bp
 from .forms import TopicForm
 
 
-def _board_page(event, *, form: TopicForm | None = None, status: int = 200):
+def _interested(topics) -> set[int]:
+    user = me()
+    return {t.id for t in topics if user and any(i.user_id == user.id for i in t.interests)}
+
+
+def _board_page(event):
     user = me()
     topics = board.active_topics(event)
-    interested = {t.id for t in topics if user and any(i.user_id == user.id for i in t.interests)}
     return render_template(
         "board/show.html",
         event=event,
         days=board.days(event),
         placed={(t.room_id, t.slot_id): t for t in topics if t.room_id is not None},
-        marketplace=[t for t in topics if t.room_id is None],
-        interested=interested,
+        interested=_interested(topics),
+        is_member=allowed(permissions.require_member, user, event),
+        can_change=allowed(permissions.require_board_change, user, event),
+        join_form=JoinForm(formdata=None),
+        announcements=announcements.recent(event, limit=3),
+    )
+
+
+def _marketplace_page(event, *, form: TopicForm | None = None, status: int = 200):
+    user = me()
+    # A filter that no topic can match (too long, control characters) is no filter.
+    market = board.marketplace(
+        event, tag=v.lookup_key(request.args.get("tag"), max_len=v.TAG_MAX + 1),
+        query=v.lookup_key(request.args.get("q"), max_len=v.TITLE_MAX))
+    return render_template(
+        "board/marketplace.html",
+        event=event,
+        market=market,
+        interested=_interested(market["unplaced"] + market["placed"]),
         is_member=allowed(permissions.require_member, user, event),
         can_change=allowed(permissions.require_board_change, user, event),
         form=form or TopicForm(formdata=None),
-        join_form=JoinForm(formdata=None),
-        announcements=announcements.recent(event, limit=3),
     ), status
 
 
@@ -42,21 +62,33 @@ def show(slug):
     return _board_page(events.get_event(slug, me()))
 
 
+@bp.get("/e/<slug>/marketplace")
+def marketplace(slug):
+    """The marketplace: propose a topic; every topic, not placed yet first; tags and search."""
+    return _marketplace_page(events.get_event(slug, me()))
+
+
+@bp.get("/e/<slug>/more")
+def more(slug):
+    """The phone's "More" tab: the event's other places and the organizer tools."""
+    return render_template("board/more.html", event=events.get_event(slug, me()))
+
+
 @bp.post("/e/<slug>/topics")
 @login_required
 def propose(slug):
     event = events.get_event(slug, me())
     form = TopicForm()
     if not form.posted():
-        return redirect(url_for("board.show", slug=slug))
+        return redirect(url_for("board.marketplace", slug=slug))
     try:
         topic = board.propose_topic(event=event, user=me(), data=form.topic_data())
     except DomainError as error:
         # Whatever went wrong (a locked board too), the typed topic stays in the form.
         form.show_error(error)
-        return _board_page(event, form=form, status=error.status)
-    flash(f"\u201c{topic.title}\u201d is on the marketplace. Tap a free cell to put it on the "
-          "board.", "success")
+        return _marketplace_page(event, form=form, status=error.status)
+    flash(_("\u201c%(title)s\u201d is on the marketplace. Tap a free cell to put it on the "
+            "board.", title=topic.title), "success")
     return redirect(url_for("topics.show", topic_id=topic.id))
 
 
@@ -70,9 +102,9 @@ def set_state(slug):
         flash(error.message, "error")
         return back(url_for("board.show", slug=slug))
     if event.board_state == BoardState.LOCKED:
-        flash("The board is locked: only organizers can change it now.", "success")
+        flash(_("The board is locked: only organizers can change it now."), "success")
     else:
-        flash("The board is open: members can propose and place topics.", "success")
+        flash(_("The board is open: members can propose and place topics."), "success")
     return back(url_for("board.show", slug=slug))
 
 
@@ -89,7 +121,7 @@ def _cell_page(event, room, slot, *, problem: str | None = None, status: int = 2
                            candidates=candidates, problem=problem), status
 
 
-@bp.route("/e/<slug>/cells/<int:room_id>/<int:slot_id>", methods=["GET", "POST"])
+@bp.route("/e/<slug>/cells/<id:room_id>/<id:slot_id>", methods=["GET", "POST"])
 @login_required
 def cell(slug, room_id, slot_id):
     """ "Put a topic here": the user's unplaced topics (an organizer's: all), one tap each."""
@@ -98,12 +130,13 @@ def cell(slug, room_id, slot_id):
     slot = events.get_slot(event, slot_id)
     if request.method == "GET":
         return _cell_page(event, room, slot)
-    topic = board.get_topic(request.form.get("topic_id", type=int), me())
+    topic = board.get_topic(v.id_from_text(request.form.get("topic_id")), me())
     try:
         board.place_topic(topic=topic, user=me(), room_id=room.id, slot_id=slot.id)
     except (Conflict, ValidationFailed) as error:
         return _cell_page(event, room, slot, problem=error.message, status=error.status)
-    flash(f"\u201c{topic.title}\u201d is in {room.name}, {slot.starts_at:%a %H:%M}.", "success")
+    flash(_("\u201c%(title)s\u201d is in %(room)s, %(when)s.", title=topic.title, room=room.name,
+            when=times.weekday_clock(slot.starts_at)), "success")
     return redirect(url_for("board.show", slug=slug, _anchor=f"t{topic.id}"))
 
 
@@ -123,7 +156,49 @@ def now(slug):
     event = events.get_event(slug, me())
     at = _preview_time(event, request.args.get("at"))
     return render_template("board/now.html", event=event, info=board.now_and_next(event, at),
-                           preview=at is not None)
+                           preview=at is not None, **_here(event, at))
+
+
+def _here(event, at=None) -> dict:
+    """What the "I'm here" buttons need: where the viewer is checked in, the counts now."""
+    return {"checked_in": checkins.current(me(), event, now=at),
+            "headcounts": checkins.headcounts_by_topic(event, now=at),
+            "may_check_in": permissions.is_member(me(), event)}
+
+
+@bp.post("/t/<id:topic_id>/here")
+@login_required
+def check_in(topic_id):
+    """ "I'm here": into this session (out of the previous one)."""
+    topic = board.get_topic(topic_id, me())
+    try:
+        checkins.check_in(topic=topic, user=me())
+    except Conflict as error:
+        flash(error.message, "error")
+    else:
+        flash(_("You're checked in to “%(title)s”.", title=topic.title), "success")
+    return back(url_for("board.now", slug=topic.event.slug))
+
+
+@bp.post("/e/<slug>/here/leave")
+@login_required
+def check_out(slug):
+    event = events.get_event(slug, me())
+    if checkins.check_out(event=event, user=me()):
+        flash(_("You're checked out."), "success")
+    return back(url_for("board.now", slug=event.slug))
+
+
+@bp.get("/e/<slug>/rooms-now")
+@login_required
+def rooms_now(slug):
+    """Organizers: every room's session now, with who is here against seats and "I'll come"."""
+    event = events.get_event(slug, me())
+    counts = checkins.room_headcounts(event=event, user=me())
+    return render_template("board/rooms_now.html", event=event, counts=counts,
+                           topics={t.id: t for t in event.topics},
+                           rooms={r.id: r for r in event.rooms},
+                           clock=board.local_now(event))
 
 
 @bp.get("/e/<slug>/me")
@@ -138,5 +213,7 @@ def my_agenda(slug):
                                 t.id))
     per_slot = Counter(t.slot_id for t in entries if t.slot_id is not None)
     return render_template("board/my_agenda.html", event=event, entries=entries,
+                           my_items=actions.filter_items(actions.event_action_items(event),
+                                                         owner=me()),
                            convening=convening, attending=attending,
                            clashes={slot_id for slot_id, n in per_slot.items() if n > 1})

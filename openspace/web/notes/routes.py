@@ -7,10 +7,12 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...domain import actions, board, events, photos
+from ...domain import actions, board, events, photos, summary
+from ...domain import validation as v
 from ...domain.errors import Conflict, TooLarge, ValidationFailed
 from ...domain.render import render_inline, render_markdown
 from ...extensions import csrf
+from ...i18n import _
 from ..pages import login_required, me
 from ..topics.routes import _topic_page
 from . import bp
@@ -38,17 +40,64 @@ def photos_of(topic):
     return photos.topic_photos(topic=topic, user=me())
 
 
+@bp.app_template_filter("report")
+def report(markdown, title):
+    """A note as the book prints it (summary.nest_headings: headings nested under the page's,
+    none skipped, empty template headings left out), as HTML."""
+    return summary.rendered(summary.nest_headings(markdown, title))
+
+
 bp.add_app_template_filter(render_markdown, "markdown")
 bp.add_app_template_filter(render_inline, "markdown_inline")
+bp.add_app_template_filter(actions.handle_of, "handle")  # "Ada Lovelace" -> Ada_Lovelace
 
 
 # Action items and notes status -----------------------------------------------------------------
 
+def _filters() -> dict:
+    """The actions page's filters from its query: ?mine=1, ?open=1, ?session=<topic id>."""
+    session = request.args.get("session", "")
+    return {"mine": request.args.get("mine") == "1", "open": request.args.get("open") == "1",
+            "session": int(session) if session.isascii() and session.isdigit()
+            and len(session) < 19 else None}
+
+
 @bp.get("/e/<slug>/actions")
 def actions_page(slug):
     event = events.get_event(slug, me())
-    return render_template("notes/actions.html", event=event,
-                           groups=actions.action_items_by_session(event))
+    chosen = _filters()
+    every = actions.event_action_items(event)
+    user = me()
+    shown = actions.filter_items(every, owner=user if chosen["mine"] and user else None,
+                                 open_only=chosen["open"], topic_id=chosen["session"])
+    sessions = {item.topic.id: item.topic for item in every if item.topic is not None}
+    return render_template("notes/actions.html", event=event, filters=chosen,
+                           groups=actions.action_items_by_session(event, shown),
+                           sessions=list(sessions.values()), total=len(every),
+                           open_count=sum(not item.done for item in every),
+                           may_tick=lambda item: actions.may_tick(user, item, event))
+
+
+@bp.post("/e/<slug>/actions/tick")
+@login_required
+def tick_action(slug):
+    event = events.get_event(slug, me())
+    topic = board.get_topic(v.id_from_text(request.form.get("topic_id")), me())
+    back = url_for("notes.actions_page", slug=event.slug, **{
+        key: value for key, value in request.form.items()
+        if key in ("mine", "open", "session") and value})
+    if topic.event_id != event.id:
+        return redirect(back)
+    try:
+        item = actions.set_done(topic=topic, user=me(), index=request.form.get("index"),
+                                text=request.form.get("text"),
+                                done=request.form.get("done") == "1")
+    except (Conflict, ValidationFailed) as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Done: %(item)s", item=item.text) if item.done
+              else _("Open again: %(item)s", item=item.text), "success")
+    return redirect(back + f"#item-{topic.id}-{request.form.get('index', '')}")
 
 
 @bp.get("/e/<slug>/actions.csv")
@@ -91,7 +140,7 @@ def _upload_form():
     return (upload.stream if upload else None), request.form.get("caption", "")
 
 
-@bp.post("/t/<int:topic_id>/photos")
+@bp.post("/t/<id:topic_id>/photos")
 @csrf.exempt  # checked in _upload_form, after the size limit is raised
 @login_required
 def upload_photo(topic_id):
@@ -101,7 +150,7 @@ def upload_photo(topic_id):
         photos.add_photo(topic=topic, user=me(), upload=upload, caption=caption)
     except RECOVERABLE as error:
         return _topic_page(topic, problem=error.message, status=error.status)
-    flash("Photo added.", "success")
+    flash(_("Photo added."), "success")
     return redirect(url_for("topics.show", topic_id=topic.id, _anchor="photos"))
 
 
@@ -109,19 +158,19 @@ def _jpeg(data: bytes) -> Response:
     return Response(data, mimetype="image/jpeg", headers=IMAGE_HEADERS)
 
 
-@bp.get("/photos/<int:photo_id>.jpg")
+@bp.get("/photos/<id:photo_id>.jpg")
 def photo(photo_id):
     return _jpeg(photos.photo_image(photo_id=photo_id, user=me()))
 
 
-@bp.get("/photos/<int:photo_id>/thumb.jpg")
+@bp.get("/photos/<id:photo_id>/thumb.jpg")
 def photo_thumb(photo_id):
     return _jpeg(photos.photo_image(photo_id=photo_id, user=me(), thumbnail=True))
 
 
-@bp.post("/photos/<int:photo_id>/delete")
+@bp.post("/photos/<id:photo_id>/delete")
 @login_required
 def delete_photo(photo_id):
     topic = photos.delete_photo(photo=photos.get_photo(photo_id, me()), user=me())
-    flash("Photo deleted.", "success")
+    flash(_("Photo deleted."), "success")
     return redirect(url_for("topics.show", topic_id=topic.id, _anchor="photos"))

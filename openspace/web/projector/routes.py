@@ -1,25 +1,27 @@
-"""The wall screen (projector view) and the organizers' announcements."""
+"""The wall screen (projector view), its organizer controls, and the announcements."""
 
 from __future__ import annotations
 
-import segno
 from flask import flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 
-from ...domain import announcements, board, events, summary
+from ... import netaddrs
+from ...domain import announcements, board, checkins, events, projector, times
 from ...domain.errors import ValidationFailed
 from ...domain.permissions import is_organizer
-from ...models import SlotKind
-from ..helpers import join_url
-from ..pages import login_required, me
+from ...i18n import _, _l
+from ...models import ProjectorMode, SlotKind
+from ..helpers import join_link, qr_svg
+from ..pages import back, login_required, me
 from . import bp
 
-
-def _qr_svg(url: str) -> Markup:
-    """The join link as an inline SVG QR code (no external service: venues are offline)."""
-    code = segno.make(url, error="m")
-    svg = code.svg_inline(scale=6, dark="#111", light="#fff", border=2, omitsize=True)
-    return Markup(svg)  # noqa: S704 - segno's own markup; the URL is data inside the code
+# What the projector shows, as the controls name it (lazy: read at import time).
+MODE_LABELS = {ProjectorMode.AUTO: _l("Automatic"), ProjectorMode.BOARD: _l("Agenda"),
+               ProjectorMode.NEWS: _l("News"), ProjectorMode.ACTIONS: _l("Action items to take")}
+# The flash after switching: whole sentences (a label glued into one would not translate).
+MODE_SWITCHED = {ProjectorMode.AUTO: _l("Every projector shows: automatic."),
+                 ProjectorMode.BOARD: _l("Every projector shows: agenda."),
+                 ProjectorMode.NEWS: _l("Every projector shows: news."),
+                 ProjectorMode.ACTIONS: _l("Every projector shows: action items to take.")}
 
 
 def _projector_day(event):
@@ -34,32 +36,59 @@ def _projector_day(event):
     return grouped[0] if today < grouped[0][0] else grouped[-1]
 
 
-def _news(event, mode: str | None, clock) -> list:
-    """Morning and evening news: the freshly written reports, shown instead of the grid with
-    ?mode=news, or by itself between time slots when there is news (?mode=board: never)."""
-    if mode == "board":
-        return []
-    items = summary.news(event)
-    if mode == "news" or summary.between_slots(event, clock):
-        return items
-    return []
+def _controls(event) -> dict:
+    """What the organizers' projector controls show (here, on the wall and on the news page)."""
+    link = join_link(event)
+    return {"link": link, "interfaces": {a.ip: a.interface for a in netaddrs.lan_addresses()},
+            "mode_labels": MODE_LABELS, "organizer": is_organizer(me(), event)}
 
 
 @bp.route("/e/<slug>/projector")
 def show(slug):
     event = events.get_event(slug, me())
-    mode = request.args.get("mode")
-    clock = board.local_now(event)
-    news = _news(event, mode, clock)
+    clock = times.local_now(event)
+    wall = projector.wall(event, clock, asked=request.args.get("mode"))
     day, slots = _projector_day(event)
     placed = {(t.room_id, t.slot_id): t for t in board.active_topics(event) if t.room_id}
-    link = join_url(event)
+    controls = _controls(event)
     return render_template(
         "projector/show.html", event=event, day=day, slots=slots, placed=placed,
-        join_link=link, qr=_qr_svg(link), session_kind=SlotKind.SESSION,
-        announcements=announcements.recent(event), clock=clock,
-        news=news, news_mode=bool(news) or mode == "news",
+        qr=qr_svg(controls["link"].url, title=_("QR code of the join link")),
+        session_kind=SlotKind.SESSION,
+        announcements=announcements.recent(event), clock=clock, wall=wall,
+        asked=request.args.get("mode") in projector.MODES, **controls,
+        headcounts=checkins.headcounts_by_topic(event),
     )
+
+
+@bp.post("/e/<slug>/projector/mode")
+@login_required
+def set_mode(slug):
+    event = events.get_event(slug, me())
+    try:
+        projector.set_mode(event=event, user=me(), mode=request.form.get("mode"))
+    except ValidationFailed as error:
+        flash(error.message + " " + " ".join(error.fields.values()), "error")
+    else:
+        flash(str(MODE_SWITCHED[event.projector_mode]), "success")
+    return back(url_for(".announcements_page", slug=slug))
+
+
+@bp.post("/e/<slug>/projector/join-address")
+@login_required
+def set_join_address(slug):
+    event = events.get_event(slug, me())
+    offered = [a.ip for a in netaddrs.lan_addresses()]
+    try:
+        projector.set_join_address(event=event, user=me(), address=request.form.get("address"),
+                                   offered=offered)
+    except ValidationFailed as error:
+        flash(_("Address %(problem)s", problem=error.fields.get("address", error.message)), "error")
+    else:
+        flash(_("The join QR code uses %(address)s.", address=event.join_address)
+              if event.join_address else _("The join QR code uses the address the app finds."),
+              "success")
+    return back(url_for("events.settings", slug=slug, _anchor="join"))
 
 
 @bp.route("/e/<slug>/announcements", methods=["GET", "POST"])
@@ -72,22 +101,22 @@ def announcements_page(slug):
         try:
             announcements.post_announcement(event=event, user=me(), text=typed)
         except ValidationFailed as error:  # keep what was typed; other refusals are error pages
-            flash("News " + error.fields.get("text", error.message), "error")
+            flash(_("News %(problem)s", problem=error.fields.get("text", error.message)), "error")
             status = error.status
         else:
-            flash("Announced on every board and the projector.", "success")
+            flash(_("Announced on every board and the projector."), "success")
             return redirect(url_for(".announcements_page", slug=slug))
+    wall = projector.wall(event, times.local_now(event))
     return render_template("projector/announcements.html", event=event, typed=typed,
-                           items=announcements.recent(event, limit=50),
-                           organizer=is_organizer(me(), event),
-                           text_max=announcements.TEXT_MAX), status
+                           items=announcements.recent(event, limit=50), wall=wall,
+                           text_max=announcements.TEXT_MAX, **_controls(event)), status
 
 
-@bp.post("/e/<slug>/announcements/<int:announcement_id>/delete")
+@bp.post("/e/<slug>/announcements/<id:announcement_id>/delete")
 @login_required
 def delete_announcement(slug, announcement_id):
     event = events.get_event(slug, me())
     announcements.delete_announcement(event=event, user=me(),
                                       announcement_id=announcement_id)
-    flash("Announcement removed.", "success")
+    flash(_("Announcement removed."), "success")
     return redirect(url_for(".announcements_page", slug=slug))

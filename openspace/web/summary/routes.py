@@ -10,6 +10,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from ...domain import backup, events, exports, ical, summary
 from ...domain.errors import DomainError, NotFound
 from ...domain.permissions import is_member
+from ...i18n import _
 from ..pages import login_required, me
 from . import bp
 
@@ -38,7 +39,11 @@ def _domain() -> str:
 
 
 def _download(body, mimetype: str, filename: str, *, inline: bool = False) -> Response:
+    """A file to save (attachment: phones otherwise open Markdown and JSON as raw text in the
+    browser), or one to hand to an app (inline: calendars). `mimetype` is the bare type:
+    Werkzeug adds "; charset=utf-8" to the text types itself, once."""
     disposition = "inline" if inline else "attachment"
+    # Slugs are [a-z0-9-]: the name needs no escaping (as actions.csv's).
     return Response(body, mimetype=mimetype, headers={
         **DOWNLOAD_HEADERS, "Content-Disposition": f'{disposition}; filename="{filename}"'})
 
@@ -69,8 +74,8 @@ def publish(slug):
             raise
         flash(error.message, "error")
     else:
-        flash("The summary is published: everyone who can see the event can read it."
-              if published else "The summary is hidden again: only organizers can read it.",
+        flash(_("The summary is published: everyone who can see the event can read it.")
+              if published else _("The summary is hidden again: only organizers can read it."),
               "success")
     return redirect(url_for(".show", slug=slug))
 
@@ -79,8 +84,7 @@ def publish(slug):
 def markdown(slug):
     event = _readable(slug)
     text = exports.summary_markdown(summary.build_summary(event), photo_url=_photo_url)
-    return _download(text, "text/markdown; charset=utf-8", f"{event.slug}-summary.md",
-                     inline=True)
+    return _download(text, "text/markdown", f"{event.slug}-summary.md")
 
 
 @bp.get("/e/<slug>/summary.zip")
@@ -95,14 +99,15 @@ def json_export(slug):
     event = _readable(slug)
     links = request.args.get("photos") == "links"
     data = backup.export_event(event, photo_url=_photo_url if links else None)
-    return _download(backup.dumps(data), "application/json", f"{event.slug}.json", inline=True)
+    return _download(backup.dumps(data), "application/json", f"{event.slug}-export.json")
 
 
 @bp.get("/schemas/<name>")
 def schema(name):
-    if name != backup.SCHEMA_FILE:
+    versions = {file: version for version, file in backup.SCHEMA_FILES.items()}
+    if name not in versions:
         raise NotFound("No such schema.")
-    response = current_app.response_class(backup.dumps(backup.schema()),
+    response = current_app.response_class(backup.dumps(backup.schema(versions[name])),
                                           mimetype="application/schema+json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -111,7 +116,7 @@ def schema(name):
 # Calendars -------------------------------------------------------------------------------------
 
 def _ics(body: bytes, filename: str) -> Response:
-    return _download(body, "text/calendar; charset=utf-8", filename, inline=True)
+    return _download(body, "text/calendar", filename, inline=True)
 
 
 @bp.get("/e/<slug>/schedule.ics")
