@@ -107,6 +107,8 @@ def check_in(*, topic: Topic, user: User | None, now: datetime | None = None) ->
             if attempt == 2:
                 raise Conflict(_("The server is busy; try again in a moment."),
                                code="busy") from None
+    if here_already and touched == {topic.id}:  # a second tap: nothing changed, nothing to say
+        return [c for c in headcounts(event, now=now) if c.topic_id == topic.id]
     return _announce(event, touched, now=now)
 
 

@@ -37,6 +37,9 @@ class Route:
     note: str = ""
     # Success itself ends on the login page (logging out everywhere).
     to_login: bool = False
+    # An allowed role may get this answer from the action's own rules (not authorization): the
+    # API's check-in answers 409 not_running, since the world's sessions are not on now.
+    conflict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,10 @@ ROUTES: dict[tuple[str, str], Route] = {
                                            EDITORS),
     ("api.add_interest", "PUT"): Route(lambda w: f"/api/v1/topics/{w.placed}/interest",
                                        MEMBERS),
+    ("api.get_here", "GET"): Route(lambda w: f"/api/v1/events/{w.slug}/here", MEMBERS),
+    ("api.check_in", "PUT"): Route(lambda w: f"/api/v1/topics/{w.placed}/here", MEMBERS,
+                                   conflict="not_running"),
+    ("api.check_out", "DELETE"): Route(lambda w: f"/api/v1/events/{w.slug}/here", MEMBERS),
     ("api.remove_interest", "DELETE"): Route(lambda w: f"/api/v1/topics/{w.placed}/interest",
                                              MEMBERS),
     ("api.swap_topics", "POST"): Route(lambda w: f"/api/v1/topics/{w.placed}/swap", ORGANIZERS,
@@ -415,7 +422,7 @@ PUBLIC_READS = {
     ("notes.actions_page", "GET"), ("notes.actions_csv", "GET"),
     ("api.get_event", "GET"), ("api.get_board", "GET"), ("api.get_topic", "GET"),
     ("api.get_notes", "GET"), ("summary.schedule", "GET"), ("summary.calendar", "GET"),
-    ("api.list_action_items", "GET"),
+    ("api.list_action_items", "GET"), ("api.get_here", "GET"),
 }
 PUBLIC_SOCKET_READS = {"event:join", "event:leave", "note:join"}
 # Pages behind the login page that any logged-in user may read on a public event.

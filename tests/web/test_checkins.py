@@ -204,6 +204,61 @@ def test_im_here_on_now_and_next_and_the_organizers_see_the_rooms(app, running):
     assert "I'm here" in phone.get(f"/e/{running['slug']}/now").get_data(as_text=True)
 
 
+def _bearer(app, user: User) -> dict:
+    with app.app_context():
+        token = accounts.create_token(user=db.session.get(User, user.id), label="tests")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_api_checks_in_moves_and_checks_out_and_the_counts_follow(app, running, quick_user):
+    pat, quinn = running["people"]
+    slug, topic_id = running["slug"], running["topic_id"]
+    api = app.test_client()
+    watcher = socketio.test_client(app)
+    assert watcher.emit("event:join", {"slug": slug}, callback=True)["ok"]
+    watcher.get_received()
+
+    before = api.get(f"/api/v1/events/{slug}/here")  # anonymous on a public event: the counts
+    assert before.status_code == 200
+    assert before.json == {"checked_in": None, "headcounts": [
+        {"topic_id": topic_id, "room_id": before.json["headcounts"][0]["room_id"], "here": 0,
+         "coming": 0, "capacity": 1, "over_capacity": False}]}
+
+    here = api.put(f"/api/v1/topics/{topic_id}/here", headers=_bearer(app, pat))
+    assert here.status_code == 200
+    assert here.json["checked_in"] == topic_id and here.json["headcounts"][0]["here"] == 1
+    assert api.put(f"/api/v1/topics/{topic_id}/here",  # twice: still one person here
+                   headers=_bearer(app, pat)).json["headcounts"][0]["here"] == 1
+    crowded = api.put(f"/api/v1/topics/{topic_id}/here", headers=_bearer(app, quinn)).json
+    assert crowded["headcounts"][0]["here"] == 2 and crowded["headcounts"][0]["over_capacity"]
+    counts = [m["args"][0]["counts"] for m in watcher.get_received()
+              if m["name"] == "headcount:changed"]
+    assert [c[0]["here"] for c in counts] == [1, 2]  # the repeat changed nothing, said nothing
+
+    mine = api.get(f"/api/v1/events/{slug}/here", headers=_bearer(app, pat)).json
+    assert mine["checked_in"] == topic_id
+    left = api.delete(f"/api/v1/events/{slug}/here", headers=_bearer(app, pat))
+    assert left.status_code == 200
+    assert left.json["checked_in"] is None and left.json["headcounts"][0]["here"] == 1
+
+    stranger = quick_user("Not a member")
+    refused = api.put(f"/api/v1/topics/{topic_id}/here", headers=_bearer(app, stranger))
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
+    assert api.put(f"/api/v1/topics/{topic_id}/here").status_code == 401
+    assert api.put("/api/v1/topics/99999999/here", headers=_bearer(app, pat)).status_code == 404
+    assert api.put("/api/v1/topics/0x1/here", headers=_bearer(app, pat)).status_code == 404
+
+
+def test_the_api_refuses_a_session_that_is_not_on_now(app, world, sessions):
+    first, _second, _later, people = sessions  # 2026-11-23: long over
+    response = app.test_client().put(f"/api/v1/topics/{first.id}/here",
+                                     headers=_bearer(app, people[0]))
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "not_running"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+
+
 def test_the_summary_records_who_came(world, sessions, ctx):
     from openspace.domain import exports, summary
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
-from ...domain import accounts, actions, advisor, board, events, notes, serialize
+from ...domain import accounts, actions, advisor, board, checkins, events, notes, serialize
 from ...domain import validation as v
 from ...domain.errors import NotAuthenticated, RateLimited, ValidationFailed
 from ...domain.validation import JSON_DEPTH_MAX, InvalidJSON, only_known
@@ -329,6 +329,39 @@ def remove_interest(topic_id):
     topic = board.set_interest(topic=board.get_topic(topic_id, user), user=user,
                                interested=False)
     return jsonify(serialize.topic_dict(topic))
+
+
+# The law of two feet: who is where now --------------------------------------------------------
+
+def _here(event, user) -> dict:
+    return {"checked_in": checkins.current(user, event),
+            "headcounts": [count.as_dict() for count in checkins.headcounts(event)]}
+
+
+@bp.get("/events/<slug>/here")
+@public
+def get_here(slug):
+    """The sessions running now (or about to) with who is here, and where you are checked in."""
+    user = _user()
+    return jsonify(_here(events.get_event(slug, user), user))
+
+
+@bp.put("/topics/<id:topic_id>/here")
+def check_in(topic_id):
+    """ "I'm here": into this running session, out of the previous one (members)."""
+    user = _user()
+    topic = board.get_topic(topic_id, user)
+    checkins.check_in(topic=topic, user=user)
+    return jsonify(_here(topic.event, user))
+
+
+@bp.delete("/events/<slug>/here")
+def check_out(slug):
+    """Leave wherever you are checked in, in this event (members)."""
+    user = _user()
+    event = events.get_event(slug, user)
+    checkins.check_out(event=event, user=user)
+    return jsonify(_here(event, user))
 
 
 @bp.post("/topics/<id:topic_id>/swap")
