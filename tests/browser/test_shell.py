@@ -45,7 +45,7 @@ def test_phone_has_a_tab_bar_in_thumb_reach_and_no_top_navigation(live_server, b
     page.goto(f"{live_server.url}/e/{SLUG}")
 
     tabs = page.locator(".tabbar a")
-    assert tabs.all_inner_texts() == ["Board", "Marketplace", "Now", "Mine", "More"]
+    assert tabs.all_inner_texts() == ["Board", "Marketplace", "Now", "Mine", "Menu"]
     assert not page.locator(".subnav").is_visible()
     page.evaluate("window.scrollTo(0, 2000)")
     assert page.evaluate("window.scrollY") > 0
@@ -57,10 +57,10 @@ def test_phone_has_a_tab_bar_in_thumb_reach_and_no_top_navigation(live_server, b
 
     tabs.nth(4).tap()
     page.wait_for_url(f"**/e/{SLUG}/more")
-    assert page.locator(".tabbar a[aria-current=page]").inner_text() == "More"
+    assert page.locator(".tabbar a[aria-current=page]").inner_text() == "Menu"
     page.get_by_role("link", name="Settings").tap()  # an organizer tool, under More
     page.wait_for_url(f"**/e/{SLUG}/settings")
-    assert page.locator(".tabbar a[aria-current=page]").inner_text() == "More"
+    assert page.locator(".tabbar a[aria-current=page]").inner_text() == "Menu"
     page.context.close()
 
 

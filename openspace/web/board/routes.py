@@ -70,7 +70,7 @@ def marketplace(slug):
 
 @bp.get("/e/<slug>/more")
 def more(slug):
-    """The phone's "More" tab: the event's other places and the organizer tools."""
+    """The phone's "Menu" tab: the event's other places and the organizer tools."""
     return render_template("board/more.html", event=events.get_event(slug, me()))
 
 
