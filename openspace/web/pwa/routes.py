@@ -24,6 +24,7 @@ from ...domain import events
 from ...domain.errors import DomainError
 from ...extensions import login_manager
 from ...i18n import _
+from ..assets import module_imports
 from ..i18n import catalog_url
 from ..pages import me
 from . import bp
@@ -35,6 +36,10 @@ EVENT_PAGES = {"board.show", "board.marketplace", "board.now", "board.my_agenda"
 # The app shell: precached when the worker installs (the note editor is cached when used).
 SHELL = ["css/tokens.css", "css/app.css", "icons.svg", "js/live.js", "js/pwa.js",
          "icons/icon-192.png", "icons/favicon-32.png"]
+# Cached when used, with the chunks only it imports (CodeMirror, ~90 KB on the wire): not
+# downloaded for everyone who opens the board. The chunks it loads later (the Markdown
+# language, the mentions) are small and are precached, so a note reloaded offline has them.
+EDITOR = "js/notes.js"
 
 
 def viewer_key() -> str:
@@ -103,8 +108,11 @@ def _worker_build() -> tuple[str, str]:
     script = (folder / "js" / "sw.js").read_text()
     shell = [url_for("static", filename=name) for name in SHELL]
     # The chunks as the modules import them: by their (hashed) name, without a `v`.
+    shared = {chunk for name in SHELL if name.endswith(".js") for chunk in module_imports(name)}
+    editor_only = set(module_imports(EDITOR)) - shared
     shell += [url_for("static", filename=f"js/chunks/{path.name}", v=None)
-              for path in sorted((folder / "js" / "chunks").glob("*.js"))]
+              for path in sorted((folder / "js" / "chunks").glob("*.js"))
+              if f"js/chunks/{path.name}" not in editor_only]
     shell += [url_for("pwa.offline"), catalog_url()]
     version = hashlib.sha256("\n".join([
         hashlib.sha256(script.encode()).hexdigest(), *shell,
