@@ -16,23 +16,15 @@
 //   It refuses an update larger than MAX_UPDATE: a bigger one (a long paste, a lot typed offline)
 //   goes out cut into several (note-updates.js), and batches are merged only up to that size.
 // Updates are binary: we send Uint8Array, socket.io-client hands received binary over as ArrayBuffer.
-import { io } from "socket.io-client";
 import * as Y from "yjs";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate,
   removeAwarenessStates } from "y-protocols/awareness";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder, drawSelection } from "@codemirror/view";
 import { defaultKeymap, indentWithTab } from "@codemirror/commands";
-import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
-// The language and its list commands only: markdown() would also bundle the HTML, CSS and
-// JavaScript parsers for embedded code (~150 kB) that a session note does not need.
-import { deleteMarkupBackward, insertNewlineContinueMarkup,
-  markdownLanguage } from "@codemirror/lang-markdown";
-import { tags } from "@lezer/highlight";
 import { splitUpdate } from "./note-updates.js";
-import { mentions } from "./mentions.js";
 import { safeAwarenessUpdate, userColour } from "./note-presence.js";
 
 const SEND_EVERY = 100; // ms between batches of keystrokes: at most ten messages a second
@@ -69,19 +61,6 @@ function setStatus(state, message) {
   el.textContent = message || STATES[state];
 }
 
-// Markdown highlighting in the page's own colours: the text stays plain text with light marks.
-const highlight = HighlightStyle.define([
-  { tag: tags.heading1, fontWeight: "700", fontSize: "1.25em" },
-  { tag: tags.heading2, fontWeight: "700", fontSize: "1.15em" },
-  { tag: [tags.heading3, tags.heading4, tags.heading5, tags.heading6], fontWeight: "700" },
-  { tag: tags.strong, fontWeight: "700" },
-  { tag: tags.emphasis, fontStyle: "italic" },
-  { tag: tags.strikethrough, textDecoration: "line-through" },
-  { tag: [tags.link, tags.url], color: "var(--accent)" },
-  { tag: tags.monospace, fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" },
-  { tag: [tags.processingInstruction, tags.contentSeparator], color: "var(--muted)" },
-]);
-
 function showPeople(awareness, editable) {
   const list = root.querySelector("[data-note-people]");
   if (!list) return;
@@ -103,6 +82,25 @@ function showPeople(awareness, editable) {
     name.textContent = user.name;
     list.append(name);
   });
+}
+
+// Loaded after the editor is up (issue 13, venue wifi): the Markdown language with its list
+// keys, and the @-mentions autocomplete with it, are chunks of their own that the page does not
+// wait for. The editor takes typing at once, as plain text; when a chunk arrives its compartment
+// is filled in (a reconfiguration: the text, the selection and the undo history stay as they
+// are). Offline with a chunk not cached, the editor goes on without it.
+const language = new Compartment();
+const listKeys = new Compartment();
+const completion = new Compartment();
+
+function loadLater(view, editable) {
+  import("./note-markdown.js").then((markdown) => view.dispatch({ effects: [
+    language.reconfigure(markdown.language), listKeys.reconfigure(markdown.listKeys)] }))
+    .catch(() => { /* plain text, as before it loaded */ });
+  if (!editable || !root.dataset.mentions) return;
+  import("./mentions.js").then(({ mentions }) => view.dispatch({
+    effects: completion.reconfigure(mentions(root.dataset.mentions)) }))
+    .catch(() => { /* "@" is just a character */ });
 }
 
 function start() {
@@ -132,27 +130,22 @@ function start() {
         EditorView.contentAttributes.of({ "aria-label": "Session notes", autocapitalize: "sentences",
           autocorrect: "on", spellcheck: "true" }),
         drawSelection(),
-        markdownLanguage,
-        syntaxHighlighting(highlight),
+        language.of([]), // the Markdown language and its highlighting (note-markdown.js)
         placeholder(editable ? "Key points, recommendations, action items (- [ ] what @owner)…"
           : "Nothing written yet."),
-        // Enter continues a list ("- ", "1. ", "- [ ] "), Backspace takes its mark away.
-        keymap.of([{ key: "Enter", run: insertNewlineContinueMarkup },
-          { key: "Backspace", run: deleteMarkupBackward }]),
+        listKeys.of([]), // Enter continues a list, Backspace takes its mark away
         keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
         yCollab(text, awareness, editable ? {} : { undoManager: false }),
         EditorState.readOnly.of(!editable),
         EditorView.editable.of(editable),
-        ...(editable && root.dataset.mentions ? [mentions(root.dataset.mentions)] : []),
+        completion.of([]), // "@" offers the event's members (mentions.js)
       ],
     }),
   });
+  loadLater(view, editable);
 
   // --- Sending: local edits, merged, one batch in flight, kept until the server commits them. ---
-  // A connection attempt that hangs (wifi that lets the handshake in but nothing back) is given
-  // up after `timeout` and retried, instead of after socket.io's default 20 s.
-  const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
-    timeout: 8000, autoConnect: false });
+  let socket = null; // made once the Socket.IO client has loaded (see connect, below)
   let outbox = []; // local updates not sent yet
   let inflight = null; // the batch the server has not acknowledged
   let joined = false;
@@ -323,42 +316,45 @@ function start() {
       });
   }
 
-  socket.on("connect", () => { epoch += 1; joined = false; lost = false; showState(); join(); });
-  socket.on("connect_error", () => { lost = true; showState(); });
-  socket.on("disconnect", (reason) => {
-    if (reason === "io server disconnect") socket.connect(); // the client only retries its own
-    epoch += 1;
-    lost = true;
-    joined = false;
-    inflight = null; // still in the document: the next join's sync sends it
-    clearTimeout(flushTimer);
-    flushTimer = null;
-    const others = [...awareness.getStates().keys()].filter((id) => id !== doc.clientID);
-    removeAwarenessStates(awareness, others, REMOTE); // we no longer hear from them
-    showState();
-  });
-  socket.io.on("reconnect_attempt", showState);
-  let resyncTimer = null;
-  socket.on("note:update", ({ topic_id: id, update }) => {
-    if (id !== topicId || !update) return;
-    Y.applyUpdate(doc, bytes(update), REMOTE);
-    // Yjs holds back an update whose predecessors it has not seen. If they don't follow soon,
-    // we missed something: sync again by state vector, as after a reconnect.
-    if ((doc.store.pendingStructs || doc.store.pendingDs) && !resyncTimer) {
-      resyncTimer = setTimeout(() => {
-        resyncTimer = null;
-        if (joined && (doc.store.pendingStructs || doc.store.pendingDs)) resync();
-      }, 2000);
-    }
-  });
-  // The event turned private or was deleted: the page reloads into what this reader may see.
-  socket.on("access:ended", () => { socket.disconnect(); window.location.reload(); });
-  // Others' presence, made safe first (note-presence.js): it ends up in style attributes.
-  socket.on("note:awareness", ({ topic_id: id, update }) => {
-    if (id !== topicId || !update) return;
-    const safe = safeAwarenessUpdate(bytes(update));
-    if (safe) applyAwarenessUpdate(awareness, safe, REMOTE);
-  });
+  // The connection's handlers, on the socket once it is made.
+  function listen() {
+    socket.on("connect", () => { epoch += 1; joined = false; lost = false; showState(); join(); });
+    socket.on("connect_error", () => { lost = true; showState(); });
+    socket.on("disconnect", (reason) => {
+      if (reason === "io server disconnect") socket.connect(); // the client only retries its own
+      epoch += 1;
+      lost = true;
+      joined = false;
+      inflight = null; // still in the document: the next join's sync sends it
+      clearTimeout(flushTimer);
+      flushTimer = null;
+      const others = [...awareness.getStates().keys()].filter((id) => id !== doc.clientID);
+      removeAwarenessStates(awareness, others, REMOTE); // we no longer hear from them
+      showState();
+    });
+    socket.io.on("reconnect_attempt", showState);
+    let resyncTimer = null;
+    socket.on("note:update", ({ topic_id: id, update }) => {
+      if (id !== topicId || !update) return;
+      Y.applyUpdate(doc, bytes(update), REMOTE);
+      // Yjs holds back an update whose predecessors it has not seen. If they don't follow soon,
+      // we missed something: sync again by state vector, as after a reconnect.
+      if ((doc.store.pendingStructs || doc.store.pendingDs) && !resyncTimer) {
+        resyncTimer = setTimeout(() => {
+          resyncTimer = null;
+          if (joined && (doc.store.pendingStructs || doc.store.pendingDs)) resync();
+        }, 2000);
+      }
+    });
+    // The event turned private or was deleted: the page reloads into what this reader may see.
+    socket.on("access:ended", () => { socket.disconnect(); window.location.reload(); });
+    // Others' presence, made safe first (note-presence.js): it ends up in style attributes.
+    socket.on("note:awareness", ({ topic_id: id, update }) => {
+      if (id !== topicId || !update) return;
+      const safe = safeAwarenessUpdate(bytes(update));
+      if (safe) applyAwarenessUpdate(awareness, safe, REMOTE);
+    });
+  }
   window.addEventListener("offline", showState);
   window.addEventListener("online", showState);
   // Leaving: the others drop our caret now rather than after 30 s. A page kept in the
@@ -376,13 +372,37 @@ function start() {
 
   showState();
   // Join with the local copy loaded, so the first sync also sends what was typed offline.
+  // The Socket.IO client is a chunk of its own (the board's), loaded after the editor is up
+  // rather than before it (issue 13): it comes while IndexedDB opens. Not fetched (the link
+  // dropped just then): tried again when the link is back.
+  let client = import("socket.io-client");
   let connected = false;
-  const connect = () => { if (!connected) { connected = true; socket.connect(); } };
+  const connect = () => {
+    if (connected) return;
+    connected = true;
+    client.then(({ io }) => {
+      // A connection attempt that hangs (wifi that lets the handshake in but nothing back) is
+      // given up after `timeout` and retried, instead of after socket.io's default 20 s.
+      socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
+        timeout: 8000, autoConnect: false });
+      listen();
+      socket.connect();
+    }, () => {
+      lost = true;
+      showState();
+      window.addEventListener("online", () => {
+        client = import("socket.io-client");
+        connected = false;
+        connect();
+      }, { once: true });
+    });
+  };
   persistence.whenSynced.then(connect);
   setTimeout(connect, IDB_WAIT);
 
   const store = persistence.name;
-  window.openspaceNotes = { doc, text, view, socket, awareness, persistence,
+  window.openspaceNotes = { doc, text, view, awareness, persistence,
+    get socket() { return socket; },
     get pending() { return Boolean(inflight || outbox.length); },
     // The text as this device has it stored: what a reload would start from.
     async storedText() {

@@ -120,3 +120,33 @@ def test_a_visitor_reads_along_but_cannot_write(live_server, phone, topic):
     _wait_for_words(visitor, "Read along by a visitor")
     visitor.locator(f'[data-note-person="{roel_name}"]').wait_for(timeout=10000)
     assert visitor.locator("#notes").get_by_role("link", name="Join the event").is_visible()
+
+
+def test_the_editor_takes_typing_before_its_markdown_has_loaded(live_server, browser, topic):
+    # The Markdown language is a chunk loaded after the editor is up (venue wifi): held back
+    # here, so what is typed meanwhile must stay, in order, and lists continue once it is in.
+    # (No service worker, which would answer from its cache before the route saw the request.)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True,
+                                  has_touch=True, service_workers="block")
+    held = []
+    try:
+        page = context.new_page()
+        log_in(page, live_server.url, "roel@example.org")
+        page.route(re.compile(r".*/static/js/chunks/note-markdown-\w+\.js$"),
+                   lambda route: held.append(route))
+        open_note(page, live_server, topic)
+        assert len(held) == 1
+
+        _type_at_end(page, "Typed before the Markdown came\n- first")
+        assert page.locator("[data-note-editor] .cm-line span").count() == 0  # plain text
+        held[0].continue_()
+        page.locator("[data-note-editor] .cm-line span", has_text="-").first.wait_for(
+            timeout=10000)
+        page.keyboard.press("Enter")
+        page.keyboard.type("second")
+
+        wait_for(lambda: note_text(page).endswith(
+            "Typed before the Markdown came\n- first\n- second"))
+        wait_for(lambda: server_markdown(live_server, topic) == note_text(page), timeout=15)
+    finally:
+        context.close()
