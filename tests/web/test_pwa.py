@@ -69,6 +69,22 @@ def test_service_worker_is_served_from_the_root_with_its_build(client):
     assert again.status_code == 304
 
 
+def test_the_worker_precaches_what_the_editor_loads_later_not_the_editor_itself(client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    shell = json.loads(re.match(r"self\.OPENSPACE_BUILD=(\{.*?\});\n", body).group(1))["shell"]
+    live, notes = (client.get(f"/static/js/{name}").get_data(as_text=True)
+                   for name in ("live.js", "notes.js"))
+    static_imports = re.compile(r'(?:from|import)\s*"\./chunks/([^"]+\.js)"')
+    editor_only = set(static_imports.findall(notes)) - set(static_imports.findall(live))
+
+    chunks = {url.rsplit("/", 1)[1] for url in shell if "/js/chunks/" in url}
+    later = set(re.findall(r'import\("\./chunks/([^"]+\.js)"\)', notes))
+    assert editor_only and not editor_only & chunks  # CodeMirror: cached when the editor is used
+    assert later and later <= chunks  # the Markdown language, the mentions: offline too
+    assert set(static_imports.findall(live)) <= chunks
+    assert not any("notes.js" in url for url in shell)
+
+
 def test_a_new_build_id_is_a_new_worker(app, client):
     first = client.get("/sw.js").headers["ETag"]
     app.config["BUILD_ID"] = "next deployment"

@@ -15,7 +15,7 @@ from .conftest import login_as
 STATIC = Path(__file__).resolve().parents[2] / "static"
 GZIP = {"Accept-Encoding": "gzip"}
 BOARD_BUDGET = 60 * 1024
-NOTE_BUDGET = 200 * 1024
+NOTE_BUDGET = 160 * 1024  # 140 KB since the Markdown and the mentions load later (issue 13)
 # esbuild's ES modules import their shared chunks as from"./chunks/chunk-X.js" (or import"...").
 IMPORT = re.compile(r'(?:from|import)\s*"(\./[^"]+\.js)"')
 
@@ -161,3 +161,19 @@ def test_pages_preload_the_chunks_their_modules_import(client, world):
     chunks = {path for path in sizes if path.startswith("/static/js/chunks/")}
     assert chunks and preloaded == chunks  # every import, fetched alongside, not after
     assert not any("photos" in path for path in preloaded)  # loaded only where it is used
+
+
+def test_note_page_preloads_the_editor_but_not_what_it_loads_later(client, world, make_topic):
+    topic = make_topic(world.event, world.participant, "Hiring juniors")
+    login_as(client, world.participant)
+    page = client.get(f"/t/{topic.id}").get_data(as_text=True)
+
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
+    sizes = wire_bytes(client, page)
+
+    assert preloaded == {path for path in sizes if path.startswith("/static/js/chunks/")}
+    notes = client.get("/static/js/notes.js").get_data(as_text=True)
+    later = {f"/static/js/{name[2:]}" for name in re.findall(r'import\("(\./[^"]+)"\)', notes)}
+    assert any("note-markdown" in path for path in later)  # the Markdown language: after
+    assert any("mentions" in path for path in later)
+    assert not later & preloaded and not later & set(sizes)
