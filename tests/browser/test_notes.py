@@ -135,7 +135,7 @@ def test_the_editor_takes_typing_before_its_markdown_has_loaded(live_server, bro
         page.route(re.compile(r".*/static/js/chunks/note-markdown-\w+\.js$"),
                    lambda route: held.append(route))
         open_note(page, live_server, topic)
-        assert len(held) == 1
+        wait_for(lambda: len(held) == 1)
 
         _type_at_end(page, "Typed before the Markdown came\n- first")
         assert page.locator("[data-note-editor] .cm-line span").count() == 0  # plain text
