@@ -31,6 +31,7 @@ const SEND_EVERY = 100; // ms between batches of keystrokes: at most ten message
 const ACK_TIMEOUT = 15000; // a batch not acknowledged by then is sent again (updates are idempotent)
 const RETRY_AFTER = 3000; // after a refusal the server may lift (rate limit)
 const MAX_RESYNCS = 3; // a copy the server keeps refusing as out of sync is shown as an error
+const RECONNECT_AFTER = 5000; // ms: the client not loaded, or socket.io's longest wait
 const IDB_WAIT = 1500; // join without the local copy rather than hang if IndexedDB never answers
 const REMOTE = "remote"; // transaction origin of what came from the server
 const MAX_UPDATE = 64 * 1024; // the server's limit on one note:update (domain/notes.py)
@@ -374,8 +375,8 @@ function start() {
   // Join with the local copy loaded, so the first sync also sends what was typed offline.
   // The Socket.IO client is a chunk of its own (the board's), loaded after the editor is up
   // rather than before it (issue 13): it comes while IndexedDB opens. Not fetched (the link
-  // dropped just then): tried again when the link is back.
-  let client = import("socket.io-client");
+  // dropped just then): tried again every few seconds, as socket.io retries a connection.
+  let client = import("./note-connection.js");
   let connected = false;
   const connect = () => {
     if (connected) return;
@@ -383,18 +384,18 @@ function start() {
     client.then(({ io }) => {
       // A connection attempt that hangs (wifi that lets the handshake in but nothing back) is
       // given up after `timeout` and retried, instead of after socket.io's default 20 s.
-      socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000,
+      socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: RECONNECT_AFTER,
         timeout: 8000, autoConnect: false });
       listen();
       socket.connect();
     }, () => {
       lost = true;
       showState();
-      window.addEventListener("online", () => {
-        client = import("socket.io-client");
+      setTimeout(() => {
+        client = import("./note-connection.js");
         connected = false;
         connect();
-      }, { once: true });
+      }, RECONNECT_AFTER);
     });
   };
   persistence.whenSynced.then(connect);

@@ -150,3 +150,32 @@ def test_the_editor_takes_typing_before_its_markdown_has_loaded(live_server, bro
         wait_for(lambda: server_markdown(live_server, topic) == note_text(page), timeout=15)
     finally:
         context.close()
+
+
+def test_a_socket_client_that_did_not_load_is_fetched_again(live_server, browser, topic):
+    # The Socket.IO client comes after the editor is up: a link that drops just then loses it;
+    # the editor keeps what is typed and syncs once the client has been fetched again.
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True,
+                                  has_touch=True, service_workers="block")
+    failed = []
+
+    def first_fails(route):
+        if failed:
+            route.continue_()
+        else:
+            failed.append(route.request.url)
+            route.abort()
+
+    try:
+        page = context.new_page()
+        log_in(page, live_server.url, "roel@example.org")
+        page.route(re.compile(r".*/static/js/chunks/note-connection-\w+\.js$"), first_fails)
+        page.goto(f"{live_server.url}/t/{topic['id']}")
+        page.wait_for_selector("[data-note-status][data-state=offline]", timeout=10000)
+        assert failed
+        _type_at_end(page, "\nTyped before the client came")
+        page.wait_for_selector("[data-note-status][data-state=saved]", timeout=20000)
+        wait_for(lambda: "Typed before the client came" in server_markdown(live_server, topic),
+                 timeout=15)
+    finally:
+        context.close()

@@ -1,1 +1,0 @@
-import{a,b,c,d,e,f,g,h}from"./chunk-IZI4FCCD.js";import"./chunk-MR2SPORM.js";export{d as Fetch,g as Manager,b as NodeWebSocket,a as NodeXHR,f as Socket,b as WebSocket,c as WebTransport,a as XHR,h as connect,h as default,h as io,e as protocol};
