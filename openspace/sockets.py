@@ -19,7 +19,14 @@ from flask_socketio import join_room, leave_room
 
 from .domain import accounts, board, events, notes, permissions, ratelimit, tx
 from .domain import validation as v
-from .domain.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
+from .domain.errors import (
+    DomainError,
+    Malformed,
+    NotAuthenticated,
+    OutOfSync,
+    RateLimited,
+    ValidationFailed,
+)
 from .domain.serialize import topic_dict
 from .domain.signals import sessions_ended
 from .extensions import db, socketio
@@ -249,14 +256,28 @@ def _member() -> User:
 
 def _payload(data: Any, *required: str) -> dict:
     if data is TOO_DEEP:
-        raise ValidationFailed(_("The message nests deeper than %(num)d levels.",
-                                 num=v.JSON_DEPTH_MAX))
+        raise Malformed(_("The message nests deeper than %(num)d levels.", num=v.JSON_DEPTH_MAX))
     if not isinstance(data, dict):
-        raise ValidationFailed(_("The message must be an object."))
+        raise Malformed(_("The message must be an object."))
     missing = [name for name in required if name not in data]
     if missing:
         raise ValidationFailed(fields={name: _("is required") for name in missing})
     return data
+
+
+def _malformed_key(sid: str | None = None) -> str:
+    """Whose budget of malformed messages a connection spends: its user's (all their sockets
+    together), or, anonymous, the connection's own."""
+    sid = sid or request.sid
+    identity = _identities.get(sid)
+    return f"user:{identity.user_id}" if identity is not None else f"sid:{sid}"
+
+
+def _cut_after_ack(sid: str) -> None:
+    """Past the malformed budget: the connection is cut, once this message's ack has gone."""
+    log.warning("socket %s cut: too many malformed messages", sid)
+    _identities.pop(sid, None)
+    socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
 
 
 def handler(name: str) -> Callable:
@@ -271,6 +292,9 @@ def handler(name: str) -> Callable:
                 db.session.rollback()
                 if isinstance(error, RateLimited):
                     limits.slow_down(error.extra.get("retry_after"))  # as web/limits.py does
+                elif isinstance(error, Malformed | OutOfSync) and ratelimit.malformed(
+                        _malformed_key()):
+                    _cut_after_ack(request.sid)
                 return {"ok": False, "error": error.to_dict()}
             except sa.exc.SQLAlchemyError as error:
                 if tx.unreachable(error):
@@ -292,8 +316,12 @@ def on_connect(auth: Any = None):
         user = accounts.user_for_token(auth["token"])
         if user is None:
             return False  # a wrong token is refused outright
+        if ratelimit.refusing_malformed(f"user:{user.id}") is not None:
+            return False  # cut for malformed messages a moment ago: not again yet
         _identities[request.sid] = Identity(user_id=user.id, token=auth["token"])
     elif current_user.is_authenticated:
+        if ratelimit.refusing_malformed(f"user:{current_user.id}") is not None:
+            return False
         session_id = session.get("_user_id") or ""
         _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,
                                             login=accounts.login_key(session_id))

@@ -65,6 +65,64 @@ def lacks_dependencies(update: bytes, state: bytes) -> bool:
     return False
 
 
+def builds_on_unknown(update: bytes, clocks: dict[int, int]) -> bool:
+    """Does a (well-formed, text_update_problem-checked) v1 update build on something a Doc
+    whose state is `clocks` has never seen: a struct that does not follow on from what the Doc
+    has of its client, an origin that is neither in the Doc nor in the update, a deletion of
+    what neither holds? Yjs would keep such an update pending; asking first spares applying it
+    to the Doc and taking it back. The update's own structs count as known, in any order."""
+    own: dict[int, tuple[int, int]] = {}  # client -> [first clock, end) the update brings
+    origins: list[tuple[int, int]] = []
+    clients, at = varuint(update, 0)
+    for _ in range(clients):
+        structs, at = varuint(update, at)
+        client, at = varuint(update, at)
+        clock, at = varuint(update, at)
+        if clock > clocks.get(client, 0):
+            return True  # a gap: what came between is missing
+        start = clock
+        for _ in range(structs):
+            info = update[at]
+            at += 1
+            kind = info & 0x1F
+            if kind in (GC, SKIP):
+                length, at = varuint(update, at)
+                clock += length
+                continue
+            for flag in (_ORIGIN, _RIGHT_ORIGIN):
+                if info & flag:
+                    origin_client, at = varuint(update, at)
+                    origin_clock, at = varuint(update, at)
+                    origins.append((origin_client, origin_clock))
+            if not info & (_ORIGIN | _RIGHT_ORIGIN):
+                _, at = varuint(update, at)  # the parent is the root, named
+                _, at = _string(update, at)
+            if kind == STRING:
+                text, at = _string(update, at)
+                clock += len(text.decode("utf-8", "surrogatepass").encode("utf-16-le")) // 2
+            else:  # DELETED
+                length, at = varuint(update, at)
+                clock += length
+        own[client] = (start, clock)
+
+    def known(client: int, clock: int) -> bool:
+        first, end = own.get(client, (0, 0))
+        return clock < clocks.get(client, 0) or first <= clock < end
+
+    if not all(known(client, clock) for client, clock in origins):
+        return True
+    count, at = varuint(update, at)  # the delete set
+    for _ in range(count):
+        client, at = varuint(update, at)
+        ranges, at = varuint(update, at)
+        for _ in range(ranges):
+            clock, at = varuint(update, at)
+            length, at = varuint(update, at)
+            if clock + length > max(clocks.get(client, 0), own.get(client, (0, 0))[1]):
+                return True
+    return False
+
+
 # Struct kinds of a Yjs update (the low 5 bits of a struct's info byte) --------------------------
 GC, DELETED, JSON, BINARY, STRING, EMBED, FORMAT, TYPE, ANY, DOC, SKIP = range(11)
 _KINDS = {JSON: "JSON content", BINARY: "binary content", EMBED: "an embed",

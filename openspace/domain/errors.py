@@ -38,6 +38,12 @@ class ValidationFailed(DomainError):
     message = _l("Some fields are not valid.")
 
 
+class Malformed(ValidationFailed):
+    """A message or body no working client sends (not JSON, nested too deeply, not an object):
+    `invalid` like any bad input, and it also spends from its sender's budget of refusals
+    (ratelimit.malformed), so a flood of them is cut off before it costs the server much."""
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401
@@ -75,6 +81,14 @@ class SlotTaken(Conflict):
 class ConvenerBusy(Conflict):
     code = "convener_busy"
     message = _l("The convener already holds a session in that time slot.")
+
+
+class OutOfSync(Conflict):
+    """A note update that builds on changes the server never had. A working client rejoins the
+    note and resends once; one that goes on sending them spends its malformed budget, like a
+    malformed message (each still costs the server a look at the note)."""
+
+    code = "out_of_sync"
 
 
 class TooLarge(DomainError):

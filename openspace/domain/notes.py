@@ -32,7 +32,7 @@ from ..extensions import db
 from ..i18n import _, in_language
 from ..models import Note, NoteUpdate, Topic, User, utcnow
 from . import crdt, validation
-from .errors import Conflict, DomainError, NotAllowed, TooLarge, ValidationFailed
+from .errors import Conflict, DomainError, NotAllowed, OutOfSync, TooLarge, ValidationFailed
 from .permissions import can_write_note, require_note_write, require_view
 from .signals import note_awareness, note_updated
 from .tx import writing
@@ -267,8 +267,12 @@ def _integrate(doc: Doc, updates: list[bytes]) -> None:
         raise ValidationFailed("That is not a Yjs update.",
                                fields={"update": "is not a Yjs (v1) update"}) from None
     if missing:
-        raise Conflict("The note lacks earlier changes this one builds on: join the note again "
-                       "and send what the server lacks.", code="out_of_sync")
+        raise _out_of_sync()
+
+
+def _out_of_sync() -> OutOfSync:
+    return OutOfSync("The note lacks earlier changes this one builds on: join the note again "
+                     "and send what the server lacks.")
 
 
 _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
@@ -460,12 +464,17 @@ def _write_batch(topic: Topic, topic_id: int, batch: list[_Write]) -> None:
 def _append(topic: Topic, topic_id: int, batch: list[_Write]) -> list[int]:
     """Append the updates of `batch` in one transaction and refresh the text; their ids."""
     template = functools.partial(report_template, topic)
+    untouched = False  # refused before the Doc took anything: it stays cached
     try:
         with writing():
             loaded = _catch_up(topic_id, template, lock=True)
             if loaded is None:
                 _create(topic)
                 loaded = _catch_up(topic_id, template, lock=True)
+            if len(batch) == 1 and crdt.builds_on_unknown(
+                    batch[0].data, crdt.state_clocks(loaded.doc.get_state())):
+                untouched = True
+                raise _out_of_sync()
             _integrate(loaded.doc, [write.data for write in batch])
             markdown = str(loaded.text)
             _check_size(topic_id, markdown)
@@ -477,7 +486,8 @@ def _append(topic: Topic, topic_id: int, batch: list[_Write]) -> list[int]:
                                     "b_has_content": has_content(markdown, loaded.template),
                                     "b_updated_at": utcnow()})
     except BaseException:
-        _forget(topic_id)  # its Doc may hold updates the rollback took back
+        if not untouched:
+            _forget(topic_id)  # its Doc may hold updates the rollback took back
         raise
     loaded.seq = seqs[-1]
     loaded.tail += len(batch)

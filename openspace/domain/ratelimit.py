@@ -77,6 +77,11 @@ LIMITS = {
     # (30 at once, then 6 a minute); mails to one address, whoever asks (3, then one per
     # 5 minutes: nobody's inbox is flooded through us); invitations per organizer (100 at once
     # for a list of attendees, then 6 a minute).
+    # Malformed messages and bodies (errors.Malformed: not JSON, nested too deeply, not an
+    # object), which no working client sends: 20, then 6 a minute, per user, or per client
+    # address (HTTP) and per connection (Socket.IO) when anonymous. Past that a socket is cut
+    # (and a user's new ones refused), and a body over UNREAD_BODY is refused unread.
+    "malformed": Limit(rate=1 / 10, burst=20),
     "mail_request": Limit(rate=1 / 10, burst=30),
     "mail_address": Limit(rate=1 / 300, burst=3),
     "invite": Limit(rate=1 / 10, burst=100),
@@ -108,7 +113,12 @@ MESSAGES = {
     "invite": _l("Too many invitations; try again in %(seconds)d s."),
     "restore": _l("Too many restores; try again in %(seconds)d s."),
     "print": _l("Too many PDFs; try again in %(seconds)d s."),
+    "malformed": _l("Too many malformed requests; try again in %(seconds)d s."),
 }
+# Past the "malformed" budget, bodies larger than this are refused without being read; smaller
+# ones (a login, a quick join: a few hundred bytes) cost little, so a venue behind one address
+# is never locked out of logging in by one bad client there.
+UNREAD_BODY = 16 * 1024
 TOO_MANY_CHANGES = _l("Too many changes; try again in %(seconds)d s.")
 
 # The per-user actions a fresh quick-join account also pays for in its first minute (note
@@ -292,6 +302,19 @@ def from_client(client: str | None, action: str, *, overall: str | None = None) 
     hit(f"addr:{client}", action)
     if overall is not None:
         hit("all", overall)
+
+
+def malformed(key: str) -> bool:
+    """Count one malformed message or body from `key` ("user:<id>", "addr:<address>",
+    "sid:<socket>"); True when its budget is used up (the sender is to be cut off)."""
+    return _storage.take(f"malformed:{key}", LIMITS["malformed"], None) < 1
+
+
+def refusing_malformed(key: str) -> float | None:
+    """Seconds until `key` may send again, when its malformed budget is used up; else None."""
+    limit = LIMITS["malformed"]
+    left = _storage.take(f"malformed:{key}", limit, None, cost=0)
+    return max(-left / limit.rate, 0.1) if left < 0 else None
 
 
 def reset() -> None:

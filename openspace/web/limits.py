@@ -11,12 +11,15 @@ domain functions they call, which see the client address (see register_proxy_fix
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+import math
+
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from ..domain import ratelimit
+from ..domain.errors import RateLimited
 from ..extensions import db, socketio
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -52,6 +55,40 @@ def _charge_pages() -> None:
         charge()
 
 
+def malformed_key() -> str:
+    """Whose budget of malformed bodies a request spends: the user's, else its address's."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
+def count_malformed() -> None:
+    """A malformed body (errors.Malformed) arrived: spend from its sender's budget."""
+    ratelimit.malformed(malformed_key())
+
+
+def _refuse_unread() -> None:
+    """A sender past its malformed budget gets a large body refused before anything reads it
+    (CSRF, forms, JSON): 429, and the connection closed instead of the body drained."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    length = request.content_length
+    if (length or 0) <= ratelimit.UNREAD_BODY and "chunked" not in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        return
+    wait = ratelimit.refusing_malformed(malformed_key())
+    if wait is not None:
+        g.unread_body = True
+        raise RateLimited(str(ratelimit.MESSAGES["malformed"]) % {"seconds": math.ceil(wait)},
+                          retry_after=round(wait, 1))
+
+
+def _close_unread(response: Response) -> Response:
+    if g.get("unread_body"):
+        response.headers["Connection"] = "close"  # eventlet then closes, never drains it
+    return response
+
+
 def slow_down(retry_after: float | None) -> None:
     """Hold a refusal back for RATELIMIT_DELAY seconds (at most the wait it announces): a green
     sleep costs the server nothing, while a flooding client's connection stays busy."""
@@ -77,6 +114,8 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unread)  # before CSRF
     app.before_request(_charge_pages)
     app.after_request(_slow_refusals)
+    app.after_request(_close_unread)
     register_proxy_fix(app)

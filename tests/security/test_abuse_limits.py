@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -355,6 +356,91 @@ def test_a_refusal_is_held_back_while_everyone_else_is_served(app, make_event):
     assert others == [200] * 20
     assert not answered_before  # still held while twenty other pages were served
     assert refused[0].status_code == 429
+
+
+# Malformed messages and bodies: a budget per sender, then cut off -------------------------------
+
+def _nested(depth: int = 200):
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def _cut_off(sock) -> bool:
+    """The server cuts a socket just after its last ack (a background task): wait for it."""
+    deadline = time.monotonic() + 30  # a bound for a loaded machine, not a speed
+    while sock.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not sock.is_connected()
+
+
+def _socket_of(app, user):
+    page = app.test_client()
+    assert login(page, user.email).status_code == 302
+    return socketio.test_client(app, flask_test_client=page)
+
+
+def test_a_socket_sending_malformed_messages_is_cut_and_its_user_kept_out(
+        app, make_user, make_event, join):
+    event, member = _member(app, make_user, make_event, join)
+    other = make_user(name="Innocent")
+    join(event, other)
+    sock, bystander = _socket_of(app, member), _socket_of(app, other)
+    burst = LIMITS["malformed"].burst
+
+    acks = [sock.emit("board:propose", _nested(), callback=True) for _ in range(burst)]
+
+    assert {a["error"]["code"] for a in acks} == {"invalid"}  # every one still answered
+    assert _cut_off(sock)  # the last one used the budget up: cut
+    assert not _socket_of(app, member).is_connected()  # and the user's next socket refused
+    assert bystander.emit("board:propose", {"slug": event.slug, "topic": {"title": "Fine"}},
+                          callback=True)["ok"] is True  # nobody else is touched
+
+
+def test_one_malformed_message_too_few_keeps_the_socket(app, make_user, make_event, join):
+    event, member = _member(app, make_user, make_event, join)
+    sock = _socket_of(app, member)
+    for _ in range(LIMITS["malformed"].burst - 1):
+        assert sock.emit("event:join", "not an object", callback=True)["ok"] is False
+    assert sock.is_connected()
+    assert sock.emit("event:join", {"slug": event.slug}, callback=True)["ok"] is True
+
+
+def test_an_anonymous_socket_is_cut_alone(app, make_event):
+    event = make_event()
+    flood, reader = socketio.test_client(app), socketio.test_client(app)
+    for _ in range(LIMITS["malformed"].burst):
+        flood.emit("event:join", _nested(), callback=True)
+    assert _cut_off(flood)
+    # Anonymous readers share an address at a venue: the budget was the connection's own.
+    assert reader.emit("event:join", {"slug": event.slug}, callback=True)["ok"] is True
+    assert socketio.test_client(app).is_connected()
+
+
+def test_past_the_malformed_budget_large_bodies_are_refused_unread(app, make_user):
+    make_user(email="venue@example.org")
+    api = app.test_client()
+    bad = "[" * 100 + "]" * 100
+    for _ in range(LIMITS["malformed"].burst):
+        response = api.post("/api/v1/tokens", data=bad, content_type="application/json",
+                            **_from(VENUE))
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid"
+
+    large = '{"email": "venue@example.org", "password": "correct horse", "label": "' + \
+        "x" * ratelimit.UNREAD_BODY + '"}'
+    refused = api.post("/api/v1/tokens", data=large, content_type="application/json",
+                       **_from(VENUE))
+    assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+    assert refused.headers["Connection"] == "close" and int(refused.headers["Retry-After"]) > 0
+    # Small bodies still pass from that address (everyone else at the venue logs in)...
+    small = api.post("/api/v1/tokens", json={"email": "venue@example.org",
+                                             "password": "correct horse"}, **_from(VENUE))
+    assert small.status_code == 201
+    # ...and large ones from elsewhere are read as usual (here: a label too long, a 400).
+    elsewhere = api.post("/api/v1/tokens", data=large, content_type="application/json",
+                         **_from(ELSEWHERE))
+    assert elsewhere.status_code == 400 and "label" in elsewhere.json["error"]["fields"]
 
 
 # The client address ---------------------------------------------------------------------------

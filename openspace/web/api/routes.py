@@ -20,7 +20,7 @@ from werkzeug.exceptions import BadRequest
 
 from ...domain import accounts, actions, advisor, board, checkins, events, notes, serialize
 from ...domain import validation as v
-from ...domain.errors import NotAuthenticated, RateLimited, ValidationFailed
+from ...domain.errors import Malformed, NotAuthenticated, RateLimited, ValidationFailed
 from ...domain.validation import JSON_DEPTH_MAX, InvalidJSON, only_known
 from ...extensions import csrf, db
 from ...i18n import _
@@ -80,15 +80,17 @@ def _body(*allowed: str) -> dict:
     try:
         data = request.get_json()
     except BadRequest as error:
+        limits.count_malformed()
         cause = error.__cause__ or error.__context__
         while cause is not None and not isinstance(cause, InvalidJSON):
             cause = cause.__cause__ or cause.__context__
         if cause is not None and cause.too_deep:
-            raise ValidationFailed(_("The request body nests deeper than %(num)d levels.",
-                                     num=JSON_DEPTH_MAX)) from None
-        raise ValidationFailed(_("The request body is not valid JSON.")) from None
+            raise Malformed(_("The request body nests deeper than %(num)d levels.",
+                              num=JSON_DEPTH_MAX)) from None
+        raise Malformed(_("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise ValidationFailed(_("The request body must be a JSON object."))
+        limits.count_malformed()
+        raise Malformed(_("The request body must be a JSON object."))
     if allowed:
         only_known(data, allowed)
     return data
