@@ -23,6 +23,10 @@ def test_mention_a_member_then_tick_the_item_from_the_actions_page(live_server, 
     option = roel.locator(".mention-menu li", has_text="Dries")
     option.wait_for(timeout=10000)
     assert "@" not in option.locator(".cm-completionLabel").inner_text()  # a name, no e-mail
+    menu = roel.locator(".mention-menu").bounding_box()
+    width = roel.viewport_size["width"]
+    assert menu["x"] >= 0 and menu["x"] + menu["width"] <= width  # inside the phone's screen
+    assert option.bounding_box()["height"] >= 44  # a row a thumb can hit
     option.tap()
     wait_for(lambda: "- [ ] Book the pitch room @Dries " in note_text(roel))
     wait_for(lambda: "@Dries" in server_markdown(live_server, topic), timeout=15)
