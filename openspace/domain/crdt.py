@@ -13,6 +13,8 @@ edit; the structs name each item's kind and parent whatever the Doc shows.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pycrdt import get_update as diff_update
 
 from .validation import InvalidJSON, loads_json
@@ -53,57 +55,32 @@ def lacks_dependencies(update: bytes, state: bytes) -> bool:
     if rest[:1] != b"\x00":
         return True
     clocks = state_clocks(state)
-    count, at = varuint(rest, 1)
-    for _ in range(count):
-        client, at = varuint(rest, at)
-        ranges, at = varuint(rest, at)
-        for _ in range(ranges):
-            clock, at = varuint(rest, at)
-            length, at = varuint(rest, at)
-            if clock + length > clocks.get(client, 0):
-                return True  # deletes something the Doc has never seen
-    return False
+    deletions, _ = _delete_set(rest, 1)
+    # Does it delete something the Doc has never seen?
+    return any(clock + length > clocks.get(client, 0) for client, clock, length in deletions)
 
 
 def builds_on_unknown(update: bytes, clocks: dict[int, int]) -> bool:
-    """Does a (well-formed, text_update_problem-checked) v1 update build on something a Doc
-    whose state is `clocks` has never seen: a struct that does not follow on from what the Doc
-    has of its client, an origin that is neither in the Doc nor in the update, a deletion of
-    what neither holds? Yjs would keep such an update pending; asking first spares applying it
-    to the Doc and taking it back. The update's own structs count as known, in any order."""
+    """Does a v1 update of plain text (one that text_update_problem passes) build on something
+    a Doc whose state is `clocks` has never seen: a struct that does not follow on from what
+    the Doc has of its client, an origin that is neither in the Doc nor in the update, a
+    deletion of what neither holds? Yjs would keep such an update pending; asking first spares
+    applying it to the Doc and taking it back. The update's own structs count as known, in
+    any order."""
     own: dict[int, tuple[int, int]] = {}  # client -> [first clock, end) the update brings
     origins: list[tuple[int, int]] = []
-    clients, at = varuint(update, 0)
-    for _ in range(clients):
-        structs, at = varuint(update, at)
-        client, at = varuint(update, at)
-        clock, at = varuint(update, at)
-        if clock > clocks.get(client, 0):
+    at = 0
+    for struct in _text_structs(update):
+        if isinstance(struct, _Problem):
+            raise ValueError(struct.problem)  # the caller checks the shape first
+        if isinstance(struct, _End):
+            at = struct.at
+            break
+        if struct.client not in own and struct.clock > clocks.get(struct.client, 0):
             return True  # a gap: what came between is missing
-        start = clock
-        for _ in range(structs):
-            info = update[at]
-            at += 1
-            kind = info & 0x1F
-            if kind in (GC, SKIP):
-                length, at = varuint(update, at)
-                clock += length
-                continue
-            for flag in (_ORIGIN, _RIGHT_ORIGIN):
-                if info & flag:
-                    origin_client, at = varuint(update, at)
-                    origin_clock, at = varuint(update, at)
-                    origins.append((origin_client, origin_clock))
-            if not info & (_ORIGIN | _RIGHT_ORIGIN):
-                _, at = varuint(update, at)  # the parent is the root, named
-                _, at = _string(update, at)
-            if kind == STRING:
-                text, at = _string(update, at)
-                clock += len(text.decode("utf-8", "surrogatepass").encode("utf-16-le")) // 2
-            else:  # DELETED
-                length, at = varuint(update, at)
-                clock += length
-        own[client] = (start, clock)
+        first, _ = own.get(struct.client, (struct.clock, 0))
+        own[struct.client] = (first, struct.clock + struct.length)
+        origins.extend(struct.origins)
 
     def known(client: int, clock: int) -> bool:
         first, end = own.get(client, (0, 0))
@@ -111,16 +88,9 @@ def builds_on_unknown(update: bytes, clocks: dict[int, int]) -> bool:
 
     if not all(known(client, clock) for client, clock in origins):
         return True
-    count, at = varuint(update, at)  # the delete set
-    for _ in range(count):
-        client, at = varuint(update, at)
-        ranges, at = varuint(update, at)
-        for _ in range(ranges):
-            clock, at = varuint(update, at)
-            length, at = varuint(update, at)
-            if clock + length > max(clocks.get(client, 0), own.get(client, (0, 0))[1]):
-                return True
-    return False
+    deletions, _ = _delete_set(update, at)
+    return any(clock + length > max(clocks.get(client, 0), own.get(client, (0, 0))[1])
+               for client, clock, length in deletions)
 
 
 # Struct kinds of a Yjs update (the low 5 bits of a struct's info byte) --------------------------
@@ -139,49 +109,85 @@ def _string(data: bytes, at: int) -> tuple[bytes, int]:
     return data[at:at + length], at + length
 
 
+class _Struct(NamedTuple):
+    client: int
+    clock: int
+    length: int  # in clock units (a string's UTF-16 code units)
+    origins: tuple[tuple[int, int], ...]  # the (client, clock) ids it is placed next to
+
+
+class _Problem(NamedTuple):
+    problem: str
+
+
+class _End(NamedTuple):
+    at: int  # where the delete set starts
+
+
+def _text_structs(update: bytes, root: bytes = b""):
+    """Read a v1 update's structs for a document that is one Y.Text of plain text: yields a
+    _Struct per struct, then _End; or, at the first thing such a text cannot hold, a _Problem
+    (its content is not read: the rest cannot be parsed without knowing every kind). With a
+    `root`, an item that names its parent must name that root. Malformed bytes raise
+    IndexError or ValueError. Items that continue others (they name an origin) inherit their
+    parent, so only those that start a sequence name one."""
+    clients, at = varuint(update, 0)
+    for _ in range(clients):
+        structs, at = varuint(update, at)
+        client, at = varuint(update, at)
+        clock, at = varuint(update, at)
+        for _ in range(structs):
+            info = update[at]
+            at += 1
+            kind = info & 0x1F
+            if kind in (GC, SKIP):
+                length, at = varuint(update, at)
+                yield _Struct(client, clock, length, ())
+                clock += length
+                continue
+            origins = []
+            for flag in (_ORIGIN, _RIGHT_ORIGIN):
+                if info & flag:
+                    origin_client, at = varuint(update, at)
+                    origin_clock, at = varuint(update, at)
+                    origins.append((origin_client, origin_clock))
+            if not info & (_ORIGIN | _RIGHT_ORIGIN):
+                named, at = varuint(update, at)
+                if named != 1:
+                    yield _Problem("writes inside a nested type, not the note's text")
+                    return
+                name, at = _string(update, at)
+                if root and name != root:
+                    yield _Problem("writes to a root other than the note's text")
+                    return
+                if info & _PARENT_SUB:
+                    yield _Problem("sets an attribute of the note's text")
+                    return
+            if kind == STRING:
+                text, at = _string(update, at)
+                length = len(text.decode("utf-8", "surrogatepass").encode("utf-16-le")) // 2
+            elif kind == DELETED:
+                length, at = varuint(update, at)
+            else:
+                yield _Problem(f"puts {_KINDS.get(kind, 'unknown content')} into the note")
+                return
+            yield _Struct(client, clock, length, tuple(origins))
+            clock += length
+    yield _End(at)
+
+
 def text_update_problem(update: bytes, root: str) -> str | None:
     """What is wrong with a v1 update for a document that is one Y.Text named `root` of plain
     text, or None: it may only insert strings (or their deleted stand-ins) into that root, and
     delete. Anything else (embeds, formatting, nested types such as XmlElement, Y.Array items,
     the Text's attributes, other roots, subdocuments), a v2 update and bytes past the end of
-    the update are refused. Items that continue others (they name an origin) inherit their
-    parent, so only those that start a sequence name one: it must be the root itself."""
-    want = root.encode()
+    the update are refused."""
     try:
-        clients, at = varuint(update, 0)
-        for _ in range(clients):
-            structs, at = varuint(update, at)
-            _client, at = varuint(update, at)
-            _clock, at = varuint(update, at)
-            for _ in range(structs):
-                info = update[at]
-                at += 1
-                kind = info & 0x1F
-                if kind in (GC, SKIP):
-                    _length, at = varuint(update, at)
-                    continue
-                if info & _ORIGIN:
-                    _, at = varuint(update, at)
-                    _, at = varuint(update, at)
-                if info & _RIGHT_ORIGIN:
-                    _, at = varuint(update, at)
-                    _, at = varuint(update, at)
-                if not info & (_ORIGIN | _RIGHT_ORIGIN):
-                    named, at = varuint(update, at)
-                    if named != 1:
-                        return "writes inside a nested type, not the note's text"
-                    name, at = _string(update, at)
-                    if name != want:
-                        return "writes to a root other than the note's text"
-                    if info & _PARENT_SUB:
-                        return "sets an attribute of the note's text"
-                if kind not in (DELETED, STRING):  # (its content is not read: nothing follows)
-                    return f"puts {_KINDS.get(kind, 'unknown content')} into the note"
-                if kind == STRING:
-                    _, at = _string(update, at)
-                else:
-                    _length, at = varuint(update, at)
-        at = _after_delete_set(update, at)
+        for struct in _text_structs(update, root.encode()):
+            if isinstance(struct, _Problem):
+                return struct.problem
+            if isinstance(struct, _End):
+                _, at = _delete_set(update, struct.at)
     except (IndexError, ValueError):
         return "is not a Yjs (v1) update"
     if at != len(update):
@@ -189,16 +195,19 @@ def text_update_problem(update: bytes, root: str) -> str | None:
     return None
 
 
-def _after_delete_set(update: bytes, at: int) -> int:
-    """The offset after the delete set starting at `at`: (client, [(clock, length)...])..."""
+def _delete_set(update: bytes, at: int) -> tuple[list[tuple[int, int, int]], int]:
+    """The delete set starting at `at` ((client, [(clock, length)...])...) as (client, clock,
+    length) ranges, and the offset after it."""
+    deletions = []
     count, at = varuint(update, at)
     for _ in range(count):
-        _client, at = varuint(update, at)
+        client, at = varuint(update, at)
         ranges, at = varuint(update, at)
         for _ in range(ranges):
-            _clock, at = varuint(update, at)
-            _length, at = varuint(update, at)
-    return at
+            clock, at = varuint(update, at)
+            length, at = varuint(update, at)
+            deletions.append((client, clock, length))
+    return deletions, at
 
 
 # Awareness ---------------------------------------------------------------------------------------
