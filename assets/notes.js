@@ -25,6 +25,7 @@ import { Compartment, EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder, drawSelection } from "@codemirror/view";
 import { defaultKeymap, indentWithTab } from "@codemirror/commands";
 import { splitUpdate } from "./note-updates.js";
+import { _ } from "./i18n.js";
 import { safeAwarenessUpdate, userColour } from "./note-presence.js";
 
 const SEND_EVERY = 100; // ms between batches of keystrokes: at most ten messages a second
@@ -37,12 +38,12 @@ const REMOTE = "remote"; // transaction origin of what came from the server
 const MAX_UPDATE = 64 * 1024; // the server's limit on one note:update (domain/notes.py)
 const BATCH_BYTES = MAX_UPDATE - 1024; // what we send at most in one message
 const STATES = {
-  connecting: "Connecting…",
-  saved: "Saved",
-  saving: "Saving…",
-  offline: "Offline — your text is kept on this device and will sync",
-  live: "Live",
-  readoffline: "Offline — showing the text as last seen on this device",
+  connecting: _("Connecting…"),
+  saved: _("Saved"),
+  saving: _("Saving…"),
+  offline: _("Offline — your text is kept on this device and will sync"),
+  live: _("Live"),
+  readoffline: _("Offline — showing the text as last seen on this device"),
 };
 
 const root = document.querySelector("[data-note]");
@@ -73,9 +74,14 @@ function showPeople(awareness, editable) {
   list.replaceChildren();
   if (!seen.size) { list.hidden = true; return; }
   list.hidden = false;
-  list.append(editable ? "Also here: " : "Writing: ");
+  // One sentence with the names in it: the translation decides where they go.
+  const marker = "\u0000";
+  const sentence = editable ? _("Also here: %(names)s", { names: marker })
+    : _("Writing: %(names)s", { names: marker });
+  const [before, after = ""] = sentence.split(marker);
+  list.append(before);
   [...seen.values()].forEach((user, i) => {
-    if (i) list.append(", ");
+    if (i) list.append(_(", "));
     const name = document.createElement("span");
     name.className = "note-person";
     name.dataset.notePerson = user.name;
@@ -83,6 +89,7 @@ function showPeople(awareness, editable) {
     name.textContent = user.name;
     list.append(name);
   });
+  list.append(after);
 }
 
 // Loaded after the editor is up (issue 13, venue wifi): the Markdown language with its list
@@ -111,7 +118,7 @@ function start() {
   const doc = new Y.Doc();
   const text = doc.getText("markdown");
   const awareness = new Awareness(doc);
-  const me = { name: root.dataset.userName || "Someone", ...userColour(root.dataset.userId) };
+  const me = { name: root.dataset.userName || _("Someone"), ...userColour(root.dataset.userId) };
   if (editable) {
     awareness.setLocalStateField("user", me);
   } else {
@@ -128,12 +135,12 @@ function start() {
       doc: text.toString(),
       extensions: [
         EditorView.lineWrapping,
-        EditorView.contentAttributes.of({ "aria-label": "Session notes", autocapitalize: "sentences",
+        EditorView.contentAttributes.of({ "aria-label": _("Session notes"), autocapitalize: "sentences",
           autocorrect: "on", spellcheck: "true" }),
         drawSelection(),
         language.of([]), // the Markdown language and its highlighting (note-markdown.js)
-        placeholder(editable ? "Key points, recommendations, action items (- [ ] what @owner)…"
-          : "Nothing written yet."),
+        placeholder(editable ? _("Key points, recommendations, action items (- [ ] what @owner)…")
+          : _("Nothing written yet.")),
         listKeys.of([]), // Enter continues a list, Backspace takes its mark away
         keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
         yCollab(text, awareness, editable ? {} : { undoManager: false }),
@@ -196,7 +203,8 @@ function start() {
   // the change is on this device only. (Later edits build on it, so the server will refuse them
   // as out of sync, a bounded number of times: MAX_RESYNCS.)
   function tooLarge(ack) {
-    tooBig = `${ack.error.message} It is kept on this device but could not be saved.`;
+    tooBig = _("%(reason)s It is kept on this device but could not be saved.",
+      { reason: ack.error.message });
     showState();
   }
 
@@ -219,7 +227,7 @@ function start() {
           return;
         }
         if (!err) {
-          refused = (ack && ack.error && ack.error.message) || "The note could not be saved.";
+          refused = (ack && ack.error && ack.error.message) || _("The note could not be saved.");
           // A refusal that may pass is tried again; others wait for the next edit or reconnect,
           // so a forbidden edit does not loop.
           if (transient(ack)) scheduleFlush(RETRY_AFTER);
@@ -288,7 +296,7 @@ function start() {
         if (mine !== epoch) return;
         if (err) { join(); return; } // no answer: ask again on the same connection
         if (!ack || !ack.ok) {
-          refused = (ack && ack.error && ack.error.message) || "Could not open the note.";
+          refused = (ack && ack.error && ack.error.message) || _("Could not open the note.");
           setStatus("error", refused);
           if (transient(ack)) setTimeout(() => { if (mine === epoch) join(); }, RETRY_AFTER);
           return;

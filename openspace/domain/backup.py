@@ -31,6 +31,7 @@ from pycrdt import Doc, Text
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import _, ngettext
 from ..models import (
     Announcement,
     Event,
@@ -240,9 +241,11 @@ class Problems:
 
     def __init__(self) -> None:
         self.found: dict[str, str] = {}
+        self.unclear = False  # a key defined twice or a reference to nothing was found
 
-    def add(self, where: str, message: str) -> None:
+    def add(self, where: str, message: str, *, unclear: bool = False) -> None:
         self.found.setdefault(where, message)
+        self.unclear = self.unclear or unclear
 
     def refused(self, where: str, error: DomainError) -> None:
         """A domain rule's refusal, its fields renamed as places in the file."""
@@ -251,7 +254,8 @@ class Problems:
             self.add(where, error.message)
         for name, message in error.fields.items():
             place = f"{where}.{_PLACES.get(name, name)}"
-            self.add(place, message if generic else f"{error.message} ({message})")
+            self.add(place, message if generic else _("%(message)s (%(detail)s)",
+                                                        message=error.message, detail=message))
 
     def bad_fields(self, where: str, fields: v.Fields) -> bool:
         """Add one item's field errors (from validation.py); True when it had any."""
@@ -264,13 +268,16 @@ class Problems:
             return
         items = list(self.found.items())
         if len(items) == 1:
-            text = f"Not an importable openspace event: {items[0][0]}: {items[0][1]}"
+            text = _not_importable(*items[0])
         else:
             lines = [f"  {where}: {message}" for where, message in items[:MAX_LISTED]]
             if len(items) > MAX_LISTED:
-                lines.append(f"  ... and {len(items) - MAX_LISTED} more")
-            text = (f"Not an importable openspace event ({len(items)} problems):\n"
-                    + "\n".join(lines))
+                lines.append("  " + ngettext("… and %(num)d more problem",
+                                             "… and %(num)d more problems",
+                                             len(items) - MAX_LISTED))
+            text = "\n".join([ngettext("Not an importable openspace event (%(num)d problem):",
+                                        "Not an importable openspace event (%(num)d problems):",
+                                        len(items)), *lines])
         raise ValidationFailed(text, fields=dict(items[:MAX_LISTED]))
 
 
@@ -278,29 +285,45 @@ def _path(error: jsonschema.ValidationError) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
 
 
+def _not_importable(where: str, message: str) -> str:
+    return _("Not an importable openspace event: %(place)s: %(problem)s", place=where,
+             problem=message)
+
+
 def _invalid(where: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"Not an importable openspace event: {where}: {message}",
-                            fields={where: message})
+    return ValidationFailed(_not_importable(where, message), fields={where: message})
+
+
+def _one_of(options: list[str]) -> str:
+    if len(options) == 1:
+        return _("must be %(value)s", value=options[0])
+    return _("must be one of: %(values)s", values=", ".join(options))
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """What a schema error says, without quoting the value (which may be megabytes long)."""
     kind, expected = error.validator, error.validator_value
     if kind == "type":
-        return "must be " + " or ".join(expected if isinstance(expected, list) else [expected])
+        return _one_of(expected if isinstance(expected, list) else [expected])
     if kind == "maxLength":
-        return f"must be at most {expected} characters"
+        return ngettext("must be at most %(num)d character", "must be at most %(num)d characters",
+                        expected)
     if kind == "minLength":
-        return "must not be empty" if expected == 1 else f"must be at least {expected} characters"
+        return _("must not be empty") if expected == 1 else ngettext(
+            "must be at least %(num)d character", "must be at least %(num)d characters",
+            expected)
     if kind == "maxItems":
-        return f"must have at most {expected} items"
+        return ngettext("must have at most %(num)d item", "must have at most %(num)d items",
+                        expected)
     if kind == "pattern":
-        return f"must match {expected}"
+        return _("must match %(pattern)s", pattern=expected)
     if kind in ("enum", "const"):
         options = expected if kind == "enum" else [expected]
-        return "must be " + " or ".join(json.dumps(option) for option in options)
-    if kind in ("minimum", "maximum"):
-        return f"must be at {'least' if kind == 'minimum' else 'most'} {expected}"
+        return _one_of([json.dumps(option) for option in options])
+    if kind == "minimum":
+        return _("must be at least %(num)s", num=expected)
+    if kind == "maximum":
+        return _("must be at most %(num)s", num=expected)
     return error.message if len(error.message) <= 200 else error.message[:200] + "..."
 
 
@@ -318,19 +341,25 @@ def _depth(data: Any) -> int:
     return deepest
 
 
+def _too_deep() -> str:
+    return _("nests deeper than %(num)d levels (this format never does)", num=MAX_DEPTH)
+
+
 def check_document(data: Any) -> None:
     """Is this an export of a version we read (1 or 2)? Raises ValidationFailed naming every
     place its version's schema refuses."""
     if not isinstance(data, dict):
-        raise _invalid("$", "the file must hold a JSON object")
+        raise _invalid("$", _("the file must hold a JSON object"))
     if _depth(data) > MAX_DEPTH:
-        raise _invalid("$", f"nests deeper than {MAX_DEPTH} levels (this format never does)")
+        raise _invalid("$", _too_deep())
     if data.get("format") != FORMAT:
-        raise _invalid("$.format", f"must be \"{FORMAT}\" (is this an openspace export?)")
+        raise _invalid("$.format", _("must be \"%(format)s\" (is this an openspace export?)",
+                                     format=FORMAT))
     version = data.get("version")
     if isinstance(version, bool) or version not in SCHEMA_FILES:
-        raise _invalid("$.version", f"version {version!r} is not supported (this server reads "
-                                    f"versions {', '.join(map(str, SCHEMA_FILES))})")
+        raise _invalid("$.version", _("version %(version)s is not supported (this server reads "
+                                      "versions %(versions)s)", version=repr(version),
+                                      versions=", ".join(map(str, SCHEMA_FILES))))
     validator = jsonschema.Draft202012Validator(schema(version))
     problems = Problems()
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
@@ -343,7 +372,7 @@ def _decode(value: str, where: str, problems: Problems) -> bytes | None:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        problems.add(where, "is not valid base64")
+        problems.add(where, _("is not valid base64"))
         return None
 
 
@@ -379,7 +408,8 @@ def _moment(value: str, where: str, problems: Problems) -> None:
         problems.add(where, str(error))
         return
     if not v.DATE_MIN <= moment.date() <= v.DATE_MAX:
-        problems.add(where, f"must be between {v.DATE_MIN} and {v.DATE_MAX}")
+        problems.add(where, _("must be between %(first)s and %(last)s", first=v.DATE_MIN,
+                              last=v.DATE_MAX))
 
 
 def _check_structure(data: dict, problems: Problems) -> None:
@@ -391,25 +421,28 @@ def _check_structure(data: dict, problems: Problems) -> None:
         seen: set[str] = set()
         for n, item in enumerate(data[kind]):
             if item["key"] in seen:
-                problems.add(f"$.{kind}[{n}].key", f"{item['key']} is used twice")
+                problems.add(f"$.{kind}[{n}].key", _("%(key)s is used twice", key=item["key"]),
+                             unclear=True)
             seen.add(item["key"])
         keys[kind] = seen
 
     def ref(kind: str, value: str | None, where: str) -> None:
         if value is not None and value not in keys[kind]:
-            problems.add(where, f"{value} is not in $.{kind}")
+            problems.add(where, _("%(key)s is not in %(place)s", key=value, place=f"$.{kind}"),
+                         unclear=True)
 
     emails: set[str] = set()
     for n, user in enumerate(data["users"]):
         email = user.get("email", "").strip().lower()
         if email and email in emails:
-            problems.add(f"$.users[{n}].email", "is used by two users")
+            problems.add(f"$.users[{n}].email", _("is used by two users"))
         emails.add(email)
     members: set[str] = set()
     for n, member in enumerate(data["members"]):
         ref("users", member["user"], f"$.members[{n}].user")
         if member["user"] in members:
-            problems.add(f"$.members[{n}].user", f"{member['user']} is a member twice")
+            problems.add(f"$.members[{n}].user",
+                         _("%(key)s is a member twice", key=member["user"]))
         members.add(member["user"])
         _moment(member["joined_at"], f"$.members[{n}].joined_at", problems)
     merges = {t["key"]: t["merged_into"] for t in data["topics"] if t["merged_into"]}
@@ -421,11 +454,12 @@ def _check_structure(data: dict, problems: Problems) -> None:
         ref("topics", topic["merged_into"], where + ".merged_into")
         _moment(topic["created_at"], where + ".created_at", problems)
         if (topic["room"] is None) != (topic["slot"] is None):
-            problems.add(where, "room and slot are set together or not at all")
+            problems.add(where, _("room and slot are set together or not at all"))
         if (topic["status"] == "placed") != (topic["room"] is not None):
-            problems.add(where + ".status", "a topic is placed exactly when it has a cell")
+            problems.add(where + ".status", _("a topic is placed exactly when it has a cell"))
         if (topic["status"] == "merged") != (topic["merged_into"] is not None):
-            problems.add(where + ".status", "a topic is merged exactly when it has merged_into")
+            problems.add(where + ".status",
+                         _("a topic is merged exactly when it has merged_into"))
         seen_chain, at = {topic["key"]}, merges.get(topic["key"])
         while at is not None:
             if at in seen_chain:
@@ -440,21 +474,21 @@ def _check_structure(data: dict, problems: Problems) -> None:
             _moment(note["updated_at"], where + ".note.updated_at", problems)
             if len(note["markdown"]) > MAX_NOTE_CHARS:
                 problems.add(where + ".note.markdown",
-                             f"must be at most {MAX_NOTE_CHARS:,} characters")
+                             ngettext("must be at most %(num)d character",
+                                      "must be at most %(num)d characters", MAX_NOTE_CHARS))
             elif "\x00" in note["markdown"]:
-                problems.add(where + ".note.markdown", "contains a NUL character")
+                problems.add(where + ".note.markdown", _("contains a NUL character"))
         for i, photo in enumerate(topic["photos"]):
             pwhere = f"{where}.photos[{i}]"
             ref("users", photo["uploader"], pwhere + ".uploader")
             _moment(photo["created_at"], pwhere + ".created_at", problems)
             if "data" not in photo:
-                problems.add(pwhere, "has no data (it was exported as a link): export the "
-                                     "event again with its photos included")
+                problems.add(pwhere, _("has no data (it was exported as a link): export the "
+                                       "event again with its photos included"))
     for n, item in enumerate(data["announcements"]):
         ref("users", item["author"], f"$.announcements[{n}].author")
         _moment(item["created_at"], f"$.announcements[{n}].created_at", problems)
-    if any(message.endswith(" is used twice") or " is not in $." in message
-           for message in problems.found.values()):
+    if problems.unclear:
         problems.check()  # what refers to what is unclear: the checks below would guess
 
 
@@ -473,9 +507,10 @@ def _decode_blobs(data: dict, problems: Problems) -> dict[str, Any]:
             if shape is not None:  # the rule of every note update (notes._check_shape)
                 problems.add(where + ".note.crdt.data", shape)
             elif state is not None and text is None:
-                problems.add(where + ".note.crdt.data", "is not a Yjs update")
+                problems.add(where + ".note.crdt.data", _("is not a Yjs update"))
             elif text is not None and text != note["markdown"]:
-                problems.add(where + ".note.markdown", "is not the text the CRDT state spells")
+                problems.add(where + ".note.markdown",
+                             _("is not the text the CRDT state spells"))
             decoded[where + ".note"] = state
         for i, photo in enumerate(topic["photos"]):
             pwhere = f"{where}.photos[{i}]"
@@ -491,9 +526,10 @@ def _decode_blobs(data: dict, problems: Problems) -> dict[str, Any]:
             kept = restored.data is full  # as the pipeline wrote it (else: processed anew)
             if kept and (restored.width, restored.height) != (
                     photo["width"], photo["height"]):
-                problems.add(pwhere + ".data", f"is {restored.width}x{restored.height}, not "
-                                               f"{photo['width']}x{photo['height']} as the "
-                                               "file says")
+                problems.add(pwhere + ".data", _(
+                    "is %(size)s, not %(claimed)s as the file says",
+                    size=f"{restored.width}x{restored.height}",
+                    claimed=f"{photo['width']}x{photo['height']}"))
             decoded[pwhere] = restored
     return decoded
 
@@ -510,14 +546,15 @@ def _new_event(data: dict, slug: str | None, problems: Problems) -> Event:
         values = events.event_values(wanted, creating=True)
     except ValidationFailed as error:
         if slug is not None and "slug" in error.fields:
-            raise ValidationFailed(f"{slug!r} cannot be an event's address: "
-                                   f"{error.fields['slug']}.",
+            raise ValidationFailed(_("%(slug)s cannot be an event's address: %(problem)s.",
+                                     slug=repr(slug), problem=error.fields["slug"]),
                                    fields={"slug": error.fields["slug"]}) from None
         problems.refused("$.event", error)
         problems.check()
     if db.session.scalar(sa.select(Event.id).where(Event.slug == values["slug"])) is not None:
-        raise Conflict(f"An event with the address {values['slug']!r} exists already.",
-                       code="slug_taken", fields={"slug": "is already used"})
+        raise Conflict(_("An event with the address %(slug)s exists already.",
+                         slug=repr(values["slug"])),
+                       code="slug_taken", fields={"slug": _("is already used")})
     code = data["event"].get("join_code")
     if not code or db.session.scalar(sa.select(Event.id).where(Event.join_code == code)):
         code = new_join_code()
@@ -671,8 +708,8 @@ def import_event(data: Any, *, slug: str | None = None, owner: User | None = Non
                 raise _DryRun(_preview(event, users, made, owner, data))
     except IntegrityError as error:
         raise ValidationFailed(
-            "Not an importable openspace event: it breaks a rule of the agenda the checks "
-            "above missed.", fields={"$": str(error.orig).splitlines()[0][:200]}) from None
+            _("Not an importable openspace event: it breaks a rule of the agenda the checks "
+              "above missed."), fields={"$": str(error.orig).splitlines()[0][:200]}) from None
     return event
 
 
@@ -752,7 +789,6 @@ def loads(text: str | bytes) -> Any:
         return loads_json(text, max_depth=MAX_DEPTH)
     except InvalidJSON as error:
         if error.too_deep:
-            raise _invalid("$", f"nests deeper than {MAX_DEPTH} levels (this format never "
-                                "does)") from None
-        raise ValidationFailed(f"Not an importable openspace event: not JSON ({error}).",
-                               fields={"$": "is not JSON"}) from None
+            raise _invalid("$", _too_deep()) from None
+        raise ValidationFailed(_("Not an importable openspace event: not JSON (%(error)s).",
+                                 error=str(error)), fields={"$": _("is not JSON")}) from None

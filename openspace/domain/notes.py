@@ -214,6 +214,10 @@ def _catch_up(topic_id: int, template: Callable[[], str], *,
 
 
 # Validation ------------------------------------------------------------------------------------
+#
+# The messages are for people (translated); the `fields` texts of the note's socket protocol stay
+# English: clients and docs/api.md rely on them ("is too large": the browser drops an update
+# the server can never take), and no page shows them.
 
 def _binary(value: Any, name: str, max_len: int) -> bytes:
     if isinstance(value, bytearray | memoryview):
@@ -222,8 +226,8 @@ def _binary(value: Any, name: str, max_len: int) -> bytes:
         raise ValidationFailed(fields={name: "must be binary"})
     if len(value) > max_len:
         raise ValidationFailed(
-            f"That change is too large ({len(value) // 1024} KiB; at most "
-            f"{max_len // 1024} KiB at once).", fields={name: "is too large"})
+            _("That change is too large (%(size)d KiB; at most %(limit)d KiB at once).",
+              size=len(value) // 1024, limit=max_len // 1024), fields={name: "is too large"})
     return value
 
 
@@ -232,7 +236,7 @@ def _check_shape(data: bytes) -> None:
     anything else into the document, or is not exactly one v1 update, is refused whole."""
     problem = crdt.text_update_problem(data, ROOT)
     if problem is not None:
-        raise ValidationFailed("That is not an update of the note's plain text.",
+        raise ValidationFailed(_("That is not an update of the note's plain text."),
                                fields={"update": problem})
 
 
@@ -264,15 +268,15 @@ def _integrate(doc: Doc, updates: list[bytes]) -> None:
     except BaseException as error:  # pyo3 panics derive from BaseException
         if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
             raise
-        raise ValidationFailed("That is not a Yjs update.",
+        raise ValidationFailed(_("That is not a Yjs update."),
                                fields={"update": "is not a Yjs (v1) update"}) from None
     if missing:
         raise _out_of_sync()
 
 
 def _out_of_sync() -> OutOfSync:
-    return OutOfSync("The note lacks earlier changes this one builds on: join the note again "
-                     "and send what the server lacks.")
+    return OutOfSync(_("The note lacks earlier changes this one builds on: join the note again "
+                       "and send what the server lacks."))
 
 
 _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
@@ -310,14 +314,14 @@ def _check_awareness(data: bytes, user: User) -> list[int]:
     """The client ids of a well-formed awareness update whose states all pass."""
     entries = crdt.awareness_entries(data)
     if entries is None:
-        raise ValidationFailed("That is not an awareness update.",
+        raise ValidationFailed(_("That is not an awareness update."),
                                fields={"update": "is not a y-protocols awareness update "
                                                  f"(or nests deeper than {crdt.AWARENESS_DEPTH} "
                                                  "levels)"})
     for _client, _clock, state in entries:
         problem = _awareness_problem(state, user)
         if problem is not None:
-            raise ValidationFailed("That presence is not valid.", fields={"update": problem})
+            raise ValidationFailed(_("That presence is not valid."), fields={"update": problem})
     return [client for client, _clock, _state in entries]
 
 
@@ -363,7 +367,7 @@ def _busy_is_transient() -> Iterator[None]:
     except OperationalError as error:
         if "locked" not in str(error.orig).lower():
             raise
-        raise Conflict("The server is busy; try again in a moment.", code="busy") from None
+        raise Conflict(_("The server is busy; try again in a moment."), code="busy") from None
 
 
 @dataclass
@@ -609,7 +613,7 @@ def _claim_awareness(topic_id: int, clients: list[int], *, origin: Any, user_id:
         for key in keys:
             owner = _speakers.get(key)
             if owner is not None and owner[0] != origin and owner[1] != user_id:
-                raise NotAllowed("That presence belongs to someone else's connection.",
+                raise NotAllowed(_("That presence belongs to someone else's connection."),
                                  fields={"update": f"client id {key[1]} is another "
                                                    "connection's"})
         new = [key for key in keys if key not in mine]

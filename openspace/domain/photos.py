@@ -182,9 +182,12 @@ def add_photo(*, topic: Topic, user: User | None, upload: IO[bytes] | None,
     if upload is None:
         fields.add("photo", _("is missing: take one, or choose one from your gallery"))
     if fields.errors:  # said in full: the upload form shows this one message
-        raise ValidationFailed(" ".join(f"{name.capitalize()} {message}."
-                                        for name, message in fields.errors.items()),
-                               fields=fields.errors)
+        sentences = []
+        if "caption" in fields.errors:
+            sentences.append(_("Caption %(problem)s.", problem=fields.errors["caption"]))
+        if "photo" in fields.errors:
+            sentences.append(_("Photo is missing: take one, or choose one from your gallery."))
+        raise ValidationFailed(" ".join(sentences), fields=fields.errors)
     require_member(user, topic.event)  # before spending CPU on the image
     processed = process_image(upload)
     with writing():

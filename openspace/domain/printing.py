@@ -153,8 +153,9 @@ def _query_id(name: str, value: Any) -> int:
     """An id from a query string ("7"), or ValidationFailed naming the field."""
     number = v.id_from_text(value) if isinstance(value, str) else v.as_id(value)
     if number is None:
-        raise ValidationFailed(fields={name: _("must be a %(name)s id (a whole number)",
-                                                name=name)})
+        messages = {"room": _("must be a room id (a whole number)"),
+                    "topic": _("must be a topic id (a whole number)")}
+        raise ValidationFailed(fields={name: messages[name]})
     return number
 
 

@@ -36,7 +36,7 @@ from ..domain import accounts, validation
 from ..domain.errors import ValidationFailed
 from ..domain.permissions import can_view_event
 from ..extensions import babel, db
-from ..i18n import catalogs, formats
+from ..i18n import _, catalogs, formats
 from ..models import Event, Topic
 from .pages import me, safe_next
 
@@ -124,9 +124,9 @@ def set_language():
     language = request.form.get("language", "")
     target = safe_next(request.form.get("next")) or url_for("events.index")
     if language and not i18n.supported(language):
-        raise ValidationFailed("That language is not offered here.",
-                               fields={"language": "must be one of: "
-                                       + ", ".join(i18n.available())})
+        raise ValidationFailed(_("That language is not offered here."),
+                               fields={"language": _("must be one of: %(values)s",
+                                                     values=", ".join(i18n.available()))})
     user = me()
     if user is not None:
         accounts.set_language(user=user, language=language or None)

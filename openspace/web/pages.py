@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..domain.errors import DomainError
+from ..i18n import _
 
 
 class DomainForm(FlaskForm):
@@ -82,7 +83,7 @@ def login_required(view: Callable) -> Callable:
             return view(*args, **kwargs)
         if request.method in ("GET", "HEAD"):
             return current_app.login_manager.unauthorized()
-        flash("Log in first.", "info")
+        flash(_("Log in first."), "info")
         return redirect(url_for("auth.login", next=safe_next(request.form.get("next"))))
 
     return wrapped

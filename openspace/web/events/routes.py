@@ -369,8 +369,8 @@ def _uploaded_export() -> bytes:
     """The uploaded file, under the restore size limit (raised for this request only, before
     anything reads the body: so CSRF is checked here, as for photos)."""
     limit = current_app.config["MAX_RESTORE_SIZE"]
-    too_large = TooLarge(f"That file is too large: at most {limit // 2**20} MB.",
-                         fields={"file": "too large"})
+    too_large = TooLarge(_("That file is too large: at most %(num)d MB.", num=limit // 2**20),
+                         fields={"file": _("too large")})
     request.max_content_length = limit + 64 * 1024
     if (request.content_length or 0) > request.max_content_length:
         raise too_large
@@ -382,8 +382,8 @@ def _uploaded_export() -> bytes:
         csrf.protect()
     upload = next((f for f in request.files.getlist("file") if f and f.filename), None)
     if upload is None:
-        raise ValidationFailed("Choose the export file (.json) to restore.",
-                               fields={"file": "is required"})
+        raise ValidationFailed(_("Choose the export file (.json) to restore."),
+                               fields={"file": _("is required")})
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise too_large

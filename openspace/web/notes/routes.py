@@ -126,8 +126,8 @@ def _upload_form():
     reads the body; that is why CSRF is checked here rather than by CSRFProtect's before_request
     (it would read the form under the small limit first)."""
     request.max_content_length = photos.MAX_REQUEST_BYTES
-    too_large = TooLarge(f"That photo is too large: at most {photos.MAX_UPLOAD_BYTES // 2**20} MB.",
-                         fields={"photo": "too large"})
+    too_large = TooLarge(_("That photo is too large: at most %(num)d MB.",
+                           num=photos.MAX_UPLOAD_BYTES // 2**20), fields={"photo": _("too large")})
     if (request.content_length or 0) > photos.MAX_REQUEST_BYTES:
         raise too_large
     try:

@@ -106,7 +106,7 @@ def json_export(slug):
 def schema(name):
     versions = {file: version for version, file in backup.SCHEMA_FILES.items()}
     if name not in versions:
-        raise NotFound("No such schema.")
+        raise NotFound(_("No such schema."))
     response = current_app.response_class(backup.dumps(backup.schema(versions[name])),
                                           mimetype="application/schema+json")
     response.headers["Access-Control-Allow-Origin"] = "*"
