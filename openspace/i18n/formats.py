@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
 
-from . import DEFAULT, babel_id, current
+from . import DEFAULT, PSEUDO, babel_id, current
 
 When = datetime | date | time
 
@@ -32,8 +32,10 @@ def _parse(tag: str) -> Locale:
 # How a language without a region of its own is written: English as most places an event happens
 # write it (24-hour "14:30", "Monday, 23 November"), not CLDR's American default. The page's
 # language decides, never the browser's region, so a wall display and the phones in the room
-# agree (an "en-US" catalog could be added as a language of its own).
-REGION_OF = {"en": "en_GB"}
+# agree (an "en-US" catalog could be added as a language of its own). The pseudo-locale
+# (en_001, "world English", which CLDR writes on a 12-hour clock) is English too: it must read
+# like the English pages, so that what the tests look at in it is what English readers get.
+REGION_OF = {"en": "en_GB", babel_id(PSEUDO): "en_GB"}
 
 
 def locale(language: str | None = None) -> Locale:

@@ -49,6 +49,16 @@ def test_english_writes_24_hours_like_german_and_the_browser_is_told_the_same(ap
     assert formats.browser_tag("pt-BR") == "pt-BR" and formats.browser_tag("ja") == "ja"
 
 
+def test_the_pseudo_locale_writes_dates_and_times_as_english_does():
+    # en_001 on its own would be a 12-hour clock ("2:30 pm"); the pseudo-locale is English.
+    assert formats.format_time(MONDAY, language=i18n.PSEUDO) == "14:30"
+    assert formats.format_time_range(MONDAY, END, language=i18n.PSEUDO) == "14:30–15:45"
+    assert formats.format_day(MONDAY, language=i18n.PSEUDO) == \
+        formats.format_day(MONDAY, language="en")
+    assert not formats.uses_12_hours(i18n.PSEUDO)
+    assert formats.browser_tag(i18n.PSEUDO) == "en-GB"
+
+
 def test_slot_times_are_the_events_wall_clock_and_instants_move_to_its_zone():
     # A slot at 14:30 in Tokyo is 14:30, wherever the server is.
     assert formats.format_time(MONDAY, tz="Asia/Tokyo", language="de") == "14:30"
