@@ -107,3 +107,10 @@ def test_every_schema_reference_resolves(client):
 
     for kind, name in re.findall(r"#/components/(\w+)/(\w+)", text):
         assert name in document["components"][kind], (kind, name)
+
+
+def test_openapi_says_the_error_message_follows_the_callers_language(client):
+    error = client.get(f"{API}/openapi.json").get_json()["components"]["schemas"]["Error"]
+    body = error["properties"]["error"]["properties"]
+    assert "Accept-Language" in body["message"]["description"]
+    assert "English" in body["code"]["description"]

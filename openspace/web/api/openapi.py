@@ -98,10 +98,14 @@ _event_settings = {
 SCHEMAS: dict[str, dict] = {
     "Error": obj({
         "error": obj({
-            "code": string(examples=["slot_taken"]),
-            "message": string(),
+            "code": string(examples=["slot_taken"],
+                           description="What went wrong, for programs: always English."),
+            "message": string(description="For people, in the caller's language (the "
+                                          "account's choice, else Accept-Language, else "
+                                          "English)."),
             "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                       "description": "Field name -> what is wrong with it."},
+                       "description": "Field name -> what is wrong with it (in the caller's "
+                                      "language; the names stay as sent)."},
             "holder": obj({"id": ID, "title": string()},
                           description="slot_taken / convener_busy: the topic in the way."),
             "retry_after": {"type": "number", "description": "rate_limited: seconds to wait."},
