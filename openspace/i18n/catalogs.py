@@ -325,18 +325,30 @@ def check(tags: Iterable[str] = tuple(LANGUAGES), root: Path = ROOT) -> list[str
         expected = get_plural(babel_id(tag))
         if catalog.num_plurals != expected.num_plurals:
             problems.append(f"{where}: Plural-Forms should be {expected.plural_forms}")
-        if tag in SOURCE_LANGUAGES:
-            continue
-        untranslated = [m.id for m in catalog if m.id and not _translated(m, catalog)]
-        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
-        if untranslated:
-            problems.append(f"{where}: {len(untranslated)} untranslated: "
-                            f"{_describe(untranslated)}")
-        if fuzzy:
-            problems.append(f"{where}: {len(fuzzy)} fuzzy (review, then remove the fuzzy "
-                            f"flag): {_describe(fuzzy)}")
-        for message, errors in catalog.check():
-            problems.append(f"{where}: {message.id!r}: " + "; ".join(map(str, errors)))
+        if tag not in SOURCE_LANGUAGES:
+            problems += _incomplete(where, catalog)
+    return problems
+
+
+def incomplete(tag: str, root: Path = ROOT) -> list[str]:
+    """What one language's catalog lacks, in words (empty: every text translated, none fuzzy,
+    placeholders as the English ones): check()'s per-language part, without the extraction."""
+    path = po_path(tag, root / DIRECTORY.relative_to(ROOT))
+    return _incomplete(str(path.relative_to(root)), _read(path, tag))
+
+
+def _incomplete(where: str, catalog: Catalog) -> list[str]:
+    problems: list[str] = []
+    untranslated = [m.id for m in catalog if m.id and not _translated(m, catalog)]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    if untranslated:
+        problems.append(f"{where}: {len(untranslated)} untranslated: "
+                        f"{_describe(untranslated)}")
+    if fuzzy:
+        problems.append(f"{where}: {len(fuzzy)} fuzzy (review, then remove the fuzzy "
+                        f"flag): {_describe(fuzzy)}")
+    for message, errors in catalog.check():
+        problems.append(f"{where}: {message.id!r}: " + "; ".join(map(str, errors)))
     return problems
 
 

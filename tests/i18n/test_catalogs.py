@@ -21,6 +21,15 @@ def test_the_catalogs_are_complete_and_up_to_date():
     assert catalogs.check() == []
 
 
+@pytest.mark.parametrize("tag", [t for t in i18n.LANGUAGES if t not in catalogs.SOURCE_LANGUAGES])
+def test_each_launch_language_has_every_text_translated_and_none_fuzzy(tag):
+    assert catalogs.incomplete(tag) == []
+
+
+def test_the_source_language_is_the_only_one_left_untranslated():
+    assert list(catalogs.SOURCE_LANGUAGES) == [i18n.DEFAULT]
+
+
 # The check, on a small project of its own --------------------------------------------------------
 
 SOURCES = {
@@ -94,6 +103,14 @@ def test_a_fuzzy_text_fails(project):
     _german(root, template, flags={"Hello": ("fuzzy",)})
     [problem] = catalogs.check(("de",), root)
     assert "1 fuzzy" in problem and "'Hello'" in problem
+
+
+def test_one_languages_incompleteness_is_found_without_extracting(project):
+    root, template = project
+    _german(root, template, {k: v for k, v in GERMAN.items() if k != "Live"},
+            flags={"Hello": ("fuzzy",)})
+    untranslated, fuzzy = catalogs.incomplete("de", root)
+    assert "1 untranslated: 'Live'" in untranslated and "1 fuzzy" in fuzzy
 
 
 def test_a_translation_with_other_placeholders_fails(project):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from openspace.domain import accounts, ratelimit
+from openspace.domain import accounts, backup, photos, ratelimit
 from openspace.domain import validation as v
 from openspace.domain.errors import NotFound, SlotTaken, ValidationFailed
 from openspace.extensions import db, socketio
-from openspace.models import Event, User
+from openspace.models import Event, Topic, User
 
 from .conftest import login_as
 
@@ -140,3 +140,37 @@ def test_outside_a_request_messages_are_english_and_plain_strings(app):
         assert type(error.message) is str
         assert all(type(text) is str for text in error.fields.values())
         assert type(error.to_dict()["message"]) is str
+
+
+def test_a_note_refusal_speaks_german_and_its_field_stays_protocol(app, world, make_topic):
+    topic = make_topic(world.event, world.participant)
+    flask_client = app.test_client()
+    login_as(flask_client, world.participant)
+    german = socketio.test_client(app, flask_test_client=flask_client,
+                                  headers={"Accept-Language": "de"})
+
+    ack = german.emit("note:update", {"topic_id": topic.id, "update": b"x" * (65 * 1024)},
+                      callback=True)
+
+    assert ack["error"]["code"] == "invalid"
+    assert ack["error"]["message"] == \
+        "Diese Änderung ist zu groß (65 KiB; höchstens 64 KiB auf einmal)."
+    assert ack["error"]["fields"] == {"update": "is too large"}  # what the editor checks
+    german.disconnect()
+
+
+def test_an_import_check_and_a_photo_upload_speak_the_requests_language(app, world,
+                                                                         make_topic):
+    topic = make_topic(world.event, world.participant)
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        with pytest.raises(ValidationFailed) as raised:
+            backup.check_document([])
+        assert raised.value.message == ("Pas un événement openspace importable : $ : le "
+                                        "fichier doit contenir un objet JSON")
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        with pytest.raises(ValidationFailed) as raised:
+            photos.add_photo(topic=db.session.get(Topic, topic.id),
+                             user=db.session.get(User, world.participant.id), upload=None,
+                             caption="x" * 300)
+        assert raised.value.message == ("El pie de foto debe tener como máximo 200 caracteres. "
+                                        "Falta la foto: haz una o elige una de tu galería.")

@@ -1,0 +1,120 @@
+"""Every page type, and every fragment the server renders for live patching, in the
+pseudo-locale: no English left that did not go through the catalogs (pages.english_left).
+
+The pages are the browser tests' list (tests/browser/pages.py, every page type an attendee, an
+organizer or an instance admin opens), each as every role that opens it, plus the pages that
+list leaves out (an admin's event and account, the print sheets, error pages); the event is the
+summary tests' finished one (notes, photos, action items, news), so the pages show their
+content, not their empty states."""
+
+from __future__ import annotations
+
+import pytest
+
+from openspace import i18n
+from openspace.extensions import db
+from openspace.models import Event, MailMessage, MailStatus, User
+from tests.browser.pages import PAGES, Page
+
+from .conftest import login_as
+from .pages import english_left, live_regions
+
+PSEUDO = {"Accept-Language": i18n.PSEUDO}
+
+# Pages the browser tests do not open, by the role that opens them.
+MORE_PAGES = [
+    Page("admin-event", "/admin/events/{event_id}", ("admin",)),
+    Page("admin-account", "/admin/accounts/{account_id}", ("admin",)),
+    Page("admin-failed-mail", "/admin/mail?status=failed", ("admin",)),
+    Page("rooms-now", "/e/{slug}/rooms-now", ("organizer",)),
+    Page("topic-merge", "/t/{topic}/merge?into={other}", ("organizer",)),
+    Page("print-signs", "/e/{slug}/print/signs", ("organizer",)),
+    Page("print-cards", "/e/{slug}/print/cards", ("organizer",)),
+    Page("restore", "/events/restore", ("organizer",)),
+    Page("join-code", "/join?code=NOPE42", ("anonymous", "participant")),
+    Page("forgot", "/password/forgot", ("anonymous",)),
+    Page("signin-link", "/login/link", ("anonymous",)),
+    Page("not-found", "/e/no-such-event", ("anonymous", "participant")),
+    Page("forbidden", "/e/{slug}/settings", ("participant",)),
+]
+ALL_PAGES = PAGES + MORE_PAGES
+STATUS = {"not-found": 404, "forbidden": 403, "join-code": 404}
+
+# Pages whose live regions live.js refetches (X-Live-Refetch) after a board change.
+LIVE_PAGES = ["board", "marketplace", "now", "rooms-now", "projector"]
+
+
+@pytest.fixture
+def site(app, finished):
+    """The finished event, an instance admin (Ada) and a failed mail for the admin's pages."""
+    with app.app_context():
+        ada = db.session.get(User, finished.outsider.id)
+        ada.is_admin = True
+        # The summary, the projector and the print sheets speak the event's language.
+        db.session.get(Event, finished.event.id).language = i18n.PSEUDO
+        db.session.add(MailMessage(to_address="bounce@example.org", subject="Your sessions",
+                                   kind="notify_sessions", text_body="-", status=MailStatus.FAILED,
+                                   attempts=3, last_error="550 no such user",
+                                   event_id=finished.event.id))
+        db.session.commit()
+    users = {"anonymous": None, "participant": finished.participant,
+             "organizer": finished.organizer, "admin": finished.outsider}
+    values = {"slug": finished.event.slug, "topic": finished.pricing.id,
+              "room": finished.rooms["Library"], "slot": finished.sessions[1],
+              "event_id": finished.event.id, "account_id": finished.participant.id,
+              "other": finished.silent.id}
+    join_link = f"http://192.0.2.2/e/{finished.event.slug}/join?code="
+    data = (join_link, "NOPE42", finished.event.name, finished.event.slug, finished.event.join_code,
+            finished.event.timezone, "Atrium", "Library", "Olga", "Pat", "Oscar",
+            "Value pricing", "Value vs hours", "Silent session", "Never placed",
+            "The flipchart", "Lunch in the atrium", "Draft a price list", "Share the slides",
+            "pat", "olga", "charge for", "value", "Key points", "Action items",
+            "bounce@example.org", "Your sessions", "notify_sessions", "550 no such user",
+            "CET", "UTC", "JSON", "#opendrupal", "localhost", "http", "ics", "webcal", "CXO",
+            "no-such-event",
+            'alert("x")', "alert(1)", "onerror", "script", "img src", "click", "javascript")
+    return users, values, data
+
+
+def _get(app, url: str, user, headers: dict | None = None):
+    client = app.test_client()  # a browser of its own per role
+    if user is not None:
+        login_as(client, user)
+    return client.get(url, headers={**PSEUDO, **(headers or {})})
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=lambda p: p.name)
+def test_no_english_left_on_any_page(app, site, page):
+    users, values, data = site
+    for role in page.roles:
+        response = _get(app, page.path.format(**values), users[role])
+        assert response.status_code == STATUS.get(page.name, 200), (page.name, role)
+        assert f'<html lang="{i18n.PSEUDO}"' in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        left = english_left(html, data=data)
+        assert left == [], (page.name, role, left)
+
+
+@pytest.mark.parametrize("name", LIVE_PAGES)
+def test_no_english_left_in_the_live_fragments(app, site, name):
+    users, values, data = site
+    page = next(p for p in ALL_PAGES if p.name == name)
+    role = "organizer" if "organizer" in page.roles else page.roles[-1]
+    response = _get(app, page.path.format(**values), users[role],
+                    headers={"X-Live-Refetch": "1"})
+    regions = live_regions(response.get_data(as_text=True))
+    assert regions, name
+    for region, html in regions.items():
+        left = english_left(html, data=data, whole=True)
+        assert left == [], (name, region, left)
+
+
+def test_the_live_regions_are_read_whole():
+    html = ('<main><div data-live-region="a"><p>Hello <b>there</b></p><img alt="Look">'
+            '</div><p>[Ôûţ~~]</p></main><div data-live-region="b">Outside main</div>')
+    regions = live_regions(html)
+    assert regions == {"a": '<div data-live-region="a"><p>Hello <b>there</b></p>'
+                            '<img alt="Look"></div>',
+                       "b": '<div data-live-region="b">Outside main</div>'}
+    assert english_left(regions["b"], whole=True) == ["Outside main"]
+    assert english_left(regions["b"]) == []  # not inside <main>
