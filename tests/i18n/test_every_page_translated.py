@@ -3,7 +3,7 @@ pseudo-locale: no English left that did not go through the catalogs (pages.engli
 
 The pages are the browser tests' list (tests/browser/pages.py, every page type an attendee, an
 organizer or an instance admin opens), each as every role that opens it, plus the pages that
-list leaves out (an admin's event and account, the print sheets, error pages); the event is the
+list leaves out (an admin's event and account, merging, restoring, error pages); the event is the
 summary tests' finished one (notes, photos, action items, news), so the pages show their
 content, not their empty states."""
 
@@ -26,10 +26,7 @@ MORE_PAGES = [
     Page("admin-event", "/admin/events/{event_id}", ("admin",)),
     Page("admin-account", "/admin/accounts/{account_id}", ("admin",)),
     Page("admin-failed-mail", "/admin/mail?status=failed", ("admin",)),
-    Page("rooms-now", "/e/{slug}/rooms-now", ("organizer",)),
     Page("topic-merge", "/t/{topic}/merge?into={other}", ("organizer",)),
-    Page("print-signs", "/e/{slug}/print/signs", ("organizer",)),
-    Page("print-cards", "/e/{slug}/print/cards", ("organizer",)),
     Page("restore", "/events/restore", ("organizer",)),
     Page("join-code", "/join?code=NOPE42", ("anonymous", "participant")),
     Page("forgot", "/password/forgot", ("anonymous",)),
@@ -38,6 +35,7 @@ MORE_PAGES = [
     Page("forbidden", "/e/{slug}/settings", ("participant",)),
 ]
 ALL_PAGES = PAGES + MORE_PAGES
+assert len({p.name for p in ALL_PAGES}) == len(ALL_PAGES), "a page listed twice"
 STATUS = {"not-found": 404, "forbidden": 403, "join-code": 404}
 
 # Pages whose live regions live.js refetches (X-Live-Refetch) after a board change.
