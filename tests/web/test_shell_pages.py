@@ -72,7 +72,7 @@ def test_stylesheets_have_a_dark_theme_for_the_device_and_for_the_choice():
 def test_stylesheets_use_logical_properties_only():
     physical = re.compile(r"(?<![-\w])(margin|padding|border)-(left|right)\b|"
                           r"(?<![-\w])(left|right)\s*:|text-align:\s*(left|right)")
-    for name in ("tokens.css", "app.css"):
+    for name in ("tokens.css", "app.css", "projector.css", "summary.css", "print.css"):
         css = (ROOT / "static/css" / name).read_text()
         css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
         assert physical.findall(css) == [], name
