@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from PIL import ImageFile
+
 from ..extensions import db
 from ..i18n import _, formats
 from ..models import Event, Room, Slot, Topic, User
@@ -208,6 +210,10 @@ def pdf(*, user: User, html: str, stylesheet: str) -> bytes:
         # seconds the first load takes stop nobody else.
         from weasyprint import CSS, HTML
 
+        # Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process,
+        # which would let the photo pipeline take cut-off uploads (photos.py refuses them); print
+        # pages load no image through Pillow anyway.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         return HTML(string=html, url_fetcher=refuse).write_pdf(
             stylesheets=[CSS(string=stylesheet, url_fetcher=refuse)])
 

@@ -337,3 +337,17 @@ def test_topic_page_shows_thumbnails_captions_and_the_upload_form(client, world,
     assert f'<a href="/photos/{photo.id}.jpg">' in anonymous_page
     assert 'capture="environment"' not in anonymous_page
     assert "/delete" not in anonymous_page
+
+
+def test_a_cut_off_jpeg_is_refused_after_a_pdf_was_printed(app, world):
+    """Importing WeasyPrint (the first printed PDF) turns on Pillow's LOAD_TRUNCATED_IMAGES for
+    the whole process: printing turns it off again, so uploads are still checked whole."""
+    from openspace.domain import printing
+    from openspace.domain.errors import ValidationFailed
+
+    with app.app_context():
+        printing.pdf(user=db.session.get(User, world.organizer.id), html="<p>Sign</p>",
+                     stylesheet="")
+        with pytest.raises(ValidationFailed) as refused:
+            photos.process_image(io.BytesIO(jpeg_with_gps_and_orientation()[:3000]))
+    assert refused.value.code == "unreadable_image"
