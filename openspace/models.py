@@ -36,6 +36,7 @@ class ProjectorMode(enum.StrEnum):
     BOARD = "board"  # always the agenda grid
     NEWS = "news"  # always the session reports
     ACTIONS = "actions"  # the closing circle: open action items that nobody owns yet
+    PITCHES = "pitches"  # the opening marketplace: who announces a topic now, who is next
 
 
 class Role(enum.StrEnum):
@@ -165,6 +166,13 @@ class Event(db.Model):
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     # Increases by exactly one in the transaction of every board change.
     board_version: Mapped[int] = mapped_column(default=0)
+    # The opening marketplace's pitch queue (domain/pitches.py): whether conveners may join it,
+    # how long each announcement may take, and its version, increased by exactly one in the
+    # transaction of every queue change (under this row's lock: the queue's order is decided
+    # one change at a time).
+    pitch_queue_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    pitch_seconds: Mapped[int] = mapped_column(default=60, server_default="60")
+    pitch_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Who created it (or restored it from an export): co-organizers cannot demote them. A plain
     # id, no foreign key: adding one makes SQLite rebuild this table, and the rebuild's drop
@@ -307,6 +315,38 @@ class CheckIn(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PitchState(enum.StrEnum):
+    WAITING = "waiting"  # in the queue
+    CURRENT = "current"  # announcing now (started_at: when the countdown began)
+    DONE = "done"  # has announced
+    LEFT = "left"  # left the queue before their turn (may queue again)
+
+
+class Pitch(db.Model):
+    """A convener's place in the opening marketplace's queue: one per topic. `position` is
+    handed out under the event row's lock, in increasing order, and the database keeps it
+    unique per event, so 300 phones queueing at once get 300 distinct places."""
+
+    __tablename__ = "pitches"
+    __table_args__ = (sa.UniqueConstraint("event_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topics.id", ondelete="CASCADE"),
+                                          unique=True)
+    # Who queued it: the convener, or an organizer on their behalf.
+    queued_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    position: Mapped[int]
+    state: Mapped[PitchState] = mapped_column(_enum(PitchState, "pitch_state"),
+                                              default=PitchState.WAITING)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    topic: Mapped[Topic] = relationship()
 
 
 class Interest(db.Model):

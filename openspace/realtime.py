@@ -33,6 +33,7 @@ from .domain.signals import (
     headcount_changed,
     note_awareness,
     note_updated,
+    pitch_changed,
     projector_changed,
 )
 from .extensions import db, socketio
@@ -94,6 +95,14 @@ def _broadcast_projector_change(event_id: int, *, kind: str, mode: str) -> None:
 def _broadcast_headcounts(event_id: int, *, counts: list[dict]) -> None:
     # Now & Next, the organizers' rooms view and the projector show who is where.
     socketio.emit("headcount:changed", {"counts": counts}, to=event_room(event_id))
+
+
+@pitch_changed.connect
+def _broadcast_pitch_queue(event_id: int, *, queue: dict) -> None:
+    # The whole (small) state: the marketplace phones, the facilitator's page and the projector
+    # patch themselves from it; a newer version replaces an older one, so a lost message is
+    # made good by the next (and a reconnect refetches the page).
+    socketio.emit("pitch:changed", queue, to=event_room(event_id))
 
 
 @access_changed.connect

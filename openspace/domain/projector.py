@@ -3,10 +3,12 @@
 What it shows: organizers set the event's projector mode, and every open projector follows at
 once (projector_changed -> realtime.py). "board" always shows the agenda grid, "news" always the
 freshly written session reports, "actions" the open action items nobody owns yet (for the
-closing circle: people stand up and take them). "auto" (the default) shows the grid whenever
+closing circle: people stand up and take them), "pitches" the opening marketplace's queue (who
+announces a topic now, with a countdown, and who is next: domain/pitches.py). "auto" (the default) shows the grid whenever
 people need it: while any session or plenary slot runs (the opening and closing circles
 included) and in the quarter hour before one starts; the news only in breaks and outside the
-day's slots (the morning and the evening news), and only when there are reports to show.
+day's slots (the morning and the evening news), and only when there are reports to show;
+and while the organizers keep the pitch queue open, the queue (the opening circle).
 
 The join link: attendees scan it from the wall, so it must name an address their phones reach.
 A projector opened on the serving laptop at 127.0.0.1 or localhost would encode exactly that;
@@ -28,6 +30,7 @@ from . import validation as v
 from .actions import ActionItem, unowned_open_items
 from .events import update_event
 from .permissions import require_organizer
+from .pitches import queue_state
 from .signals import projector_changed
 from .summary import NewsItem, news
 from .tx import writing
@@ -42,10 +45,11 @@ MODES = tuple(m.value for m in ProjectorMode)
 @dataclass
 class Wall:
     mode: ProjectorMode  # as set (or as asked for by this screen's ?mode=)
-    shows: ProjectorMode  # BOARD, NEWS or ACTIONS: what is on the wall now
+    shows: ProjectorMode  # BOARD, NEWS, ACTIONS or PITCHES: what is on the wall now
     reason: str  # in plain words, for the organizers' controls
     news: list[NewsItem] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
+    queue: dict | None = None  # PITCHES: pitches.queue_state()
 
     @property
     def news_mode(self) -> bool:
@@ -80,6 +84,11 @@ def wall(event: Event, clock: datetime, *, asked: Any = None) -> Wall:
     if mode == ProjectorMode.ACTIONS:
         return Wall(mode, ProjectorMode.ACTIONS, _("The action items nobody owns yet."),
                     actions=unowned_open_items(event))
+    if mode == ProjectorMode.PITCHES or (mode == ProjectorMode.AUTO and event.pitch_queue_open):
+        reason = (_("The opening marketplace: who announces a topic now, and who is next.")
+                  if mode == ProjectorMode.PITCHES
+                  else _("The opening marketplace: the pitch queue is open."))
+        return Wall(mode, ProjectorMode.PITCHES, reason, queue=queue_state(event))
     items = news(event)
     if mode == ProjectorMode.NEWS:
         return Wall(mode, ProjectorMode.NEWS, _("The news, always."), items)

@@ -37,3 +37,7 @@ access_changed = _signals.signal("access-changed")
 # sender: the event id; kwargs: counts (list of Headcount dicts: topic_id, room_id, here,
 # coming, capacity, over_capacity) of the sessions a check-in or check-out changed
 headcount_changed = _signals.signal("headcount-changed")
+
+# sender: the event id; kwargs: queue (domain/pitches.py queue_state: the pitch queue after the
+# change, with its version)
+pitch_changed = _signals.signal("pitch-changed")
