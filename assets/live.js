@@ -15,10 +15,13 @@
 //                         into topic N now; data-capacity; patched by headcount:changed
 //   [data-changes-at]     (Now & Next) the event-clock time "YYYY-MM-DDTHH:MM" at which a slot
 //                         starts or ends: the page is refetched then
+//   [data-pitch-queue]    the opening marketplace's pitch queue: pitches.js patches it from
+//                         pitch:changed
 // Changes arrive as board:changed {version, kind, topic?|topics?}; versions increase by one.
 // A change that is not exactly the next version means we missed something: refetch the page.
 import { io } from "socket.io-client";
 import { _, ngettext } from "./i18n.js";
+import * as pitches from "./pitches.js";
 
 const root = document.querySelector("[data-live-board]");
 
@@ -307,6 +310,10 @@ if (root) {
       });
     });
   });
+  // The pitch queue: one broadcast per change, carrying the whole (small) state.
+  socket.on("pitch:changed", (queue) => pitches.applyQueue(queue, {
+    refetch, projector: root.hasAttribute("data-projector") }));
+  pitches.start();
   socket.on("presence", ({ count }) => {
     document.querySelectorAll("[data-presence]").forEach((el) => { el.textContent = count; });
   });

@@ -17,7 +17,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
-from .domain import accounts, board, events, notes, permissions, ratelimit, tx
+from .domain import accounts, board, events, notes, permissions, pitches, ratelimit, tx
 from .domain import validation as v
 from .domain.errors import (
     DomainError,
@@ -413,6 +413,46 @@ def on_interest(data):
     topic = board.set_interest(topic=board.get_topic(data["topic_id"], user), user=user,
                                interested=data["interested"])
     return {"topic": topic_dict(topic)}
+
+
+# The opening marketplace's pitch queue: the new state reaches everyone as pitch:changed
+# (realtime.py); the ack carries it too.
+
+@handler("pitch:join")
+def on_pitch_join(data):
+    data = _payload(data, "slug", "topic_id")
+    user = _member()
+    event = events.get_event(data["slug"], user)
+    pitch, state = pitches.join_queue(event=event, user=user,
+                                      topic=board.get_topic(data["topic_id"], user))
+    return {"pitch": pitches.pitch_dict(pitch, event), "queue": state}
+
+
+@handler("pitch:leave")
+def on_pitch_leave(data):
+    data = _payload(data, "slug", "pitch_id")
+    user = _member()
+    event = events.get_event(data["slug"], user)
+    pitch = pitches.get_pitch(event, data["pitch_id"], user)
+    return {"queue": pitches.leave_queue(event=event, user=user, pitch=pitch)}
+
+
+@handler("pitch:next")
+def on_pitch_next(data):
+    data = _payload(data, "slug")
+    user = _member()
+    event = events.get_event(data["slug"], user)
+    kwargs = {"current_id": data["current_id"]} if "current_id" in data else {}
+    return {"queue": pitches.next_pitch(event=event, user=user, **kwargs)}
+
+
+@handler("pitch:done")
+def on_pitch_done(data):
+    data = _payload(data, "slug", "pitch_id")
+    user = _member()
+    event = events.get_event(data["slug"], user)
+    pitch = pitches.get_pitch(event, data["pitch_id"], user)
+    return {"queue": pitches.finish_pitch(event=event, user=user, pitch=pitch)}
 
 
 # Notes: one Yjs document per topic; updates and state vectors travel as binary. -------------

@@ -154,12 +154,17 @@ def get_pitch(event: Event, pitch_id: Any, user: User | None, *,
 
 # Changing --------------------------------------------------------------------------------------
 
-def _lock(event: Event) -> Event:
-    """Take the event row's lock and increase the pitch version, in the current transaction:
-    every queue change of the event waits here for the one before it to commit."""
-    locked = db.session.execute(
+def _locked(event: Event) -> Event:
+    """Take the event row's lock, in the current transaction: every queue change of the event
+    waits here for the one before it to commit, and then reads what that one wrote."""
+    return db.session.execute(
         sa.select(Event).where(Event.id == event.id).with_for_update()
         .execution_options(populate_existing=True)).scalar_one()
+
+
+def _lock(event: Event) -> Event:
+    """The event row's lock and the next pitch version: for a change that will happen."""
+    locked = _locked(event)
     locked.pitch_version += 1
     return locked
 
@@ -343,15 +348,18 @@ def settings_values(data: dict[str, Any]) -> dict:
 
 def update_queue(*, event: Event, user: User, data: dict[str, Any]) -> dict:
     """Organizers open or close the queue (closed: nobody new joins; those in line still
-    announce) and set how long each pitch may take."""
+    announce) and set how long each pitch may take. What changes nothing is not announced."""
     values = settings_values(data)
     with writing():
         require_organizer(user, event)
-        locked = _lock(event)
-        if "open" in values:
-            locked.pitch_queue_open = values["open"]
-        if "seconds" in values:
-            locked.pitch_seconds = values["seconds"]
+        locked = _locked(event)
+        changed = (values.get("open", locked.pitch_queue_open) != locked.pitch_queue_open
+                   or values.get("seconds", locked.pitch_seconds) != locked.pitch_seconds)
+        if changed:
+            locked.pitch_version += 1
+            locked.pitch_queue_open = values.get("open", locked.pitch_queue_open)
+            locked.pitch_seconds = values.get("seconds", locked.pitch_seconds)
         state = _changed(locked)
-    _announce(event.id, state)
+    if changed:
+        _announce(event.id, state)
     return state

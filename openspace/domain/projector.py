@@ -4,11 +4,12 @@ What it shows: organizers set the event's projector mode, and every open project
 once (projector_changed -> realtime.py). "board" always shows the agenda grid, "news" always the
 freshly written session reports, "actions" the open action items nobody owns yet (for the
 closing circle: people stand up and take them), "pitches" the opening marketplace's queue (who
-announces a topic now, with a countdown, and who is next: domain/pitches.py). "auto" (the default) shows the grid whenever
-people need it: while any session or plenary slot runs (the opening and closing circles
-included) and in the quarter hour before one starts; the news only in breaks and outside the
-day's slots (the morning and the evening news), and only when there are reports to show;
-and while the organizers keep the pitch queue open, the queue (the opening circle).
+announces a topic now, with a countdown, and who is next: domain/pitches.py). "auto" (the
+default) shows the grid whenever people need it: while any session or plenary slot runs (the
+opening and closing circles included) and in the quarter hour before one starts; the news only
+in breaks and outside the day's slots (the morning and the evening news), and only when there
+are reports to show; and while the organizers keep the pitch queue open, the queue (the
+opening circle).
 
 The join link: attendees scan it from the wall, so it must name an address their phones reach.
 A projector opened on the serving laptop at 127.0.0.1 or localhost would encode exactly that;

@@ -8,7 +8,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import netaddrs
-from ..domain import permissions, projector, times
+from ..domain import permissions, pitches, projector, times
+from ..i18n import _
 from ..models import Event
 
 
@@ -60,6 +61,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(times.weekday, "weekday")  # Mon
     app.add_template_filter(times.weekday_clock, "weekday_hm")  # Mon 10:05
     app.add_template_filter(times.short_day, "short_day")  # Mon 23 Nov
+
+    @app.template_filter("pitch_left")
+    def _pitch_left(ends_at: str, server_time: str) -> str:  # a pitch's countdown: "0:42"
+        left = pitches.seconds_left(ends_at, server_time)
+        return f"{left // 60}:{left % 60:02d}" if left > 0 else _("Time!")
 
     @app.template_filter("zone")
     def _zone(event: Event, at=None) -> str:  # "JST": {{ event|zone }}, {{ event|zone(day) }}

@@ -280,6 +280,16 @@ def test_settings_set_the_seconds_that_countdowns_use(setup):
                              data={"seconds": 90})
 
 
+def test_settings_that_change_nothing_say_nothing(setup, signals):
+    event, organizer, people, topics = setup
+    version = load(Event, event).pitch_version
+
+    state = pitches.update_queue(event=load(Event, event), user=load(User, organizer),
+                                 data={"open": True, "seconds": 60})
+
+    assert signals == [] and state["version"] == version == load(Event, event).pitch_version
+
+
 def test_every_change_sends_one_signal_with_the_next_version_and_refusals_none(setup, signals):
     event, organizer, people, topics = setup
     start = load(Event, event).pitch_version

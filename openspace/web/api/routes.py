@@ -18,7 +18,17 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
-from ...domain import accounts, actions, advisor, board, checkins, events, notes, serialize
+from ...domain import (
+    accounts,
+    actions,
+    advisor,
+    board,
+    checkins,
+    events,
+    notes,
+    pitches,
+    serialize,
+)
 from ...domain import validation as v
 from ...domain.errors import Malformed, NotAuthenticated, RateLimited, ValidationFailed
 from ...domain.validation import JSON_DEPTH_MAX, InvalidJSON, only_known
@@ -432,3 +442,74 @@ def list_mentions(slug):
     """Who "@" offers in the notes editor: members by name and handle (members only)."""
     user = _user()
     return jsonify(members=actions.mentionable(event=events.get_event(slug, user), user=user))
+
+
+# The opening marketplace's pitch queue ---------------------------------------------------------
+
+def _queue_answer(event, user, state: dict) -> dict:
+    """The queue's state plus the caller's own places in it (`mine`)."""
+    return {**state, "mine": [{"pitch_id": m["pitch"].id, "topic_id": m["pitch"].topic_id,
+                               "state": str(m["pitch"].state), "place": m["place"],
+                               "minutes": m["minutes"]}
+                              for m in pitches.mine(event, user, state)]}
+
+
+@bp.get("/events/<slug>/pitches")
+@public
+def get_pitches(slug):
+    """The queue: who announces now (and until when), the next three, how many wait."""
+    user = _user()
+    event = events.get_event(slug, user)
+    return jsonify(_queue_answer(event, user, pitches.queue_state(event)))
+
+
+@bp.post("/events/<slug>/pitches")
+def join_pitches(slug):
+    """Queue a topic of yours to announce it: {topic_id}."""
+    user = _user()
+    event = events.get_event(slug, user)
+    data = _body("topic_id")
+    topic = board.get_topic(data.get("topic_id"), user)
+    pitch, state = pitches.join_queue(event=event, user=user, topic=topic)
+    return jsonify(pitch=pitches.pitch_dict(pitch, event),
+                   queue=_queue_answer(event, user, state)), 201
+
+
+@bp.patch("/events/<slug>/pitches")
+def update_pitches(slug):
+    """Organizers open or close the queue, set the pitch seconds: {open?, seconds?}."""
+    user = _user()
+    event = events.get_event(slug, user)
+    state = pitches.update_queue(event=event, user=user, data=_body(*pitches.SETTINGS))
+    return jsonify(_queue_answer(event, user, state))
+
+
+@bp.post("/events/<slug>/pitches/next")
+def next_pitch(slug):
+    """The facilitator's "next": {current_id?} (the pitch you saw announcing; null: nobody)."""
+    user = _user()
+    event = events.get_event(slug, user)
+    data = _body("current_id")
+    kwargs = {"current_id": data["current_id"]} if "current_id" in data else {}
+    state = pitches.next_pitch(event=event, user=user, **kwargs)
+    return jsonify(_queue_answer(event, user, state))
+
+
+@bp.post("/events/<slug>/pitches/<id:pitch_id>/done")
+def finish_pitch(slug, pitch_id):
+    """The convener announcing now says "done"; the next in line starts."""
+    user = _user()
+    event = events.get_event(slug, user)
+    pitch = pitches.get_pitch(event, pitch_id, user)
+    state = pitches.finish_pitch(event=event, user=user, pitch=pitch)
+    return jsonify(_queue_answer(event, user, state))
+
+
+@bp.delete("/events/<slug>/pitches/<id:pitch_id>")
+def leave_pitches(slug, pitch_id):
+    """Leave the queue (the convener, organizers)."""
+    user = _user()
+    event = events.get_event(slug, user)
+    pitch = pitches.get_pitch(event, pitch_id, user)
+    state = pitches.leave_queue(event=event, user=user, pitch=pitch)
+    return jsonify(_queue_answer(event, user, state))

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import pitches, routes  # noqa: E402,F401

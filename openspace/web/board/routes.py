@@ -17,6 +17,7 @@ from ..auth.forms import JoinForm
 from ..pages import allowed, back, login_required, me
 from . import bp
 from .forms import TopicForm
+from .pitches import pitch_context
 
 
 def _interested(topics) -> set[int]:
@@ -40,7 +41,8 @@ def _board_page(event):
     )
 
 
-def _marketplace_page(event, *, form: TopicForm | None = None, status: int = 200):
+def marketplace_page(event, *, form: TopicForm | None = None, pitch_form=None,
+                     status: int = 200):
     user = me()
     # A filter that no topic can match (too long, control characters) is no filter.
     market = board.marketplace(
@@ -54,6 +56,7 @@ def _marketplace_page(event, *, form: TopicForm | None = None, status: int = 200
         is_member=allowed(permissions.require_member, user, event),
         can_change=allowed(permissions.require_board_change, user, event),
         form=form or TopicForm(formdata=None),
+        **pitch_context(event, form=pitch_form),
     ), status
 
 
@@ -65,7 +68,7 @@ def show(slug):
 @bp.get("/e/<slug>/marketplace")
 def marketplace(slug):
     """The marketplace: propose a topic; every topic, not placed yet first; tags and search."""
-    return _marketplace_page(events.get_event(slug, me()))
+    return marketplace_page(events.get_event(slug, me()))
 
 
 @bp.get("/e/<slug>/more")
@@ -86,7 +89,7 @@ def propose(slug):
     except DomainError as error:
         # Whatever went wrong (a locked board too), the typed topic stays in the form.
         form.show_error(error)
-        return _marketplace_page(event, form=form, status=error.status)
+        return marketplace_page(event, form=form, status=error.status)
     flash(_("\u201c%(title)s\u201d is on the marketplace. Tap a free cell to put it on the "
             "board.", title=topic.title), "success")
     return redirect(url_for("topics.show", topic_id=topic.id))

@@ -16,12 +16,14 @@ from . import bp
 
 # What the projector shows, as the controls name it (lazy: read at import time).
 MODE_LABELS = {ProjectorMode.AUTO: _l("Automatic"), ProjectorMode.BOARD: _l("Agenda"),
-               ProjectorMode.NEWS: _l("News"), ProjectorMode.ACTIONS: _l("Action items to take")}
+               ProjectorMode.NEWS: _l("News"), ProjectorMode.ACTIONS: _l("Action items to take"),
+               ProjectorMode.PITCHES: _l("Opening marketplace")}
 # The flash after switching: whole sentences (a label glued into one would not translate).
 MODE_SWITCHED = {ProjectorMode.AUTO: _l("Every projector shows: automatic."),
                  ProjectorMode.BOARD: _l("Every projector shows: agenda."),
                  ProjectorMode.NEWS: _l("Every projector shows: news."),
-                 ProjectorMode.ACTIONS: _l("Every projector shows: action items to take.")}
+                 ProjectorMode.ACTIONS: _l("Every projector shows: action items to take."),
+                 ProjectorMode.PITCHES: _l("Every projector shows: the opening marketplace.")}
 
 
 def _projector_day(event):
