@@ -33,7 +33,7 @@ def test_openapi_documents_exactly_the_routes_the_app_serves(app, client):
 
     assert served - documented == set(), "routes missing from openapi.py"
     assert documented - served == set(), "documented operations the app does not serve"
-    assert len(served) == 39
+    assert len(served) == 45
 
 
 def test_openapi_is_version_3_1_with_both_security_schemes(client):
@@ -64,6 +64,9 @@ def test_openapi_request_bodies_carry_the_domains_limits(client):
     assert _plain(schemas["EventCreate"]["properties"]["theme"])["maxLength"] == v.THEME_MAX
     assert schemas["UserCreate"]["properties"]["password"]["minLength"] == v.PASSWORD_MIN
     assert schemas["Placement"]["required"] == ["room_id", "slot_id"]
+    seconds = schemas["PitchSettings"]["properties"]["seconds"]
+    assert (seconds["minimum"], seconds["maximum"]) == (30, 90)
+    assert schemas["PitchJoin"]["required"] == ["topic_id"]
 
 
 def _plain(schema: dict) -> dict:

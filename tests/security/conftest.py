@@ -21,7 +21,17 @@ from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from openspace import create_app
-from openspace.domain import accounts, announcements, board, events, notes, photos, ratelimit, tx
+from openspace.domain import (
+    accounts,
+    announcements,
+    board,
+    events,
+    notes,
+    photos,
+    pitches,
+    ratelimit,
+    tx,
+)
 from openspace.extensions import db
 from openspace.models import Event, MailToken, Room, Slot, SlotKind, Topic, User
 from openspace.web.topics.routes import undo_token
@@ -137,6 +147,11 @@ def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
         _write_note(placed, conv, "- [ ] Book the room @Participant\n")
         merged = board.propose_topic(event=event, user=part, data={"title": "Dupe"})
         _, undo = board.merge_topics_undoable(duplicate=merged, survivor=second, user=org)
+        # The opening marketplace: the queue open, "Placed" announcing now, "Second" in line.
+        pitches.update_queue(event=event, user=org, data={"open": True})
+        pitch_current, _ = pitches.join_queue(event=event, user=conv, topic=placed)
+        pitch_waiting, _ = pitches.join_queue(event=event, user=conv, topic=second)
+        pitches.next_pitch(event=event, user=org)
         other_event = events.create_event(user=users["other"], data={
             "name": "Elsewhere", "timezone": "Europe/Brussels", "starts_on": "2026-11-23",
             "visibility": "private"})
@@ -148,6 +163,7 @@ def build_world(app, *, visibility: str = "private") -> SimpleNamespace:
             rooms=rooms, slots=slots, topic=topic.id, placed=placed.id, second=second.id,
             photo=photo.id, announcement=news.id, merged=merged.id,
             undo_token=undo_token(undo),
+            pitch_current=pitch_current.id, pitch_waiting=pitch_waiting.id,
         )
         ratelimit.reset()
     return world

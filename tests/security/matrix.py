@@ -148,6 +148,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("board.cell", "POST"): Route(lambda w: f"/e/{w.slug}/cells/{w.rooms[0]}/{w.slots[2]}",
                                   EDITORS, lambda w, r: {"topic_id": str(w.topic)}),
     ("projector.show", "GET"): Route(lambda w: f"/e/{w.slug}/projector", MEMBERS),
+    # The opening marketplace's pitch queue: "Placed" announces now, "Second" waits (both the
+    # convener's); members line up with a new title, editors with a topic of theirs ----------
+    ("board.pitches_page", "GET"): Route(lambda w: f"/e/{w.slug}/pitches", MEMBERS),
+    ("board.pitch_join", "POST"): Route(lambda w: f"/e/{w.slug}/pitches", MEMBERS,
+                                        lambda w, r: {"title": f"Pitched by {r}"}),
+    ("board.pitch_leave", "POST"): Route(
+        lambda w: f"/e/{w.slug}/pitches/{w.pitch_waiting}/leave", EDITORS),
+    ("board.pitch_done", "POST"): Route(
+        lambda w: f"/e/{w.slug}/pitches/{w.pitch_current}/done", EDITORS),
+    ("board.pitch_next", "POST"): Route(lambda w: f"/e/{w.slug}/pitches/next", ORGANIZERS,
+                                        lambda w, r: {"current_id": str(w.pitch_current)}),
+    ("board.pitch_settings", "POST"): Route(lambda w: f"/e/{w.slug}/pitches/settings",
+                                            ORGANIZERS, lambda w, r: {"seconds": "45"}),
     ("projector.announcements_page", "GET"): Route(lambda w: f"/e/{w.slug}/announcements",
                                                    MEMBERS, note="members read the news"),
     ("projector.announcements_page", "POST"): Route(lambda w: f"/e/{w.slug}/announcements",
@@ -328,6 +341,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.merge_topics", "POST"): Route(lambda w: f"/api/v1/topics/{w.topic}/merge",
                                         ORGANIZERS, lambda w, r: {"into": w.placed}),
     ("api.get_notes", "GET"): Route(lambda w: f"/api/v1/topics/{w.placed}/notes", MEMBERS),
+    ("api.get_pitches", "GET"): Route(lambda w: f"/api/v1/events/{w.slug}/pitches", MEMBERS),
+    ("api.join_pitches", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/pitches", EDITORS,
+                                        lambda w, r: {"topic_id": w.topic}),
+    ("api.update_pitches", "PATCH"): Route(lambda w: f"/api/v1/events/{w.slug}/pitches",
+                                           ORGANIZERS, lambda w, r: {"seconds": 45}),
+    ("api.next_pitch", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/pitches/next",
+                                      ORGANIZERS, lambda w, r: {"current_id": w.pitch_current}),
+    ("api.finish_pitch", "POST"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/pitches/{w.pitch_current}/done", EDITORS),
+    ("api.leave_pitches", "DELETE"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/pitches/{w.pitch_waiting}", EDITORS),
     # Printed room signs and session cards (organizers), and where their QR codes lead -----
     ("printing.index", "GET"): Route(lambda w: f"/e/{w.slug}/print", ORGANIZERS),
     ("printing.signs", "GET"): Route(lambda w: f"/e/{w.slug}/print/signs?size=a6", ORGANIZERS),
@@ -394,6 +418,10 @@ SOCKET_EVENTS: dict[str, Event] = {
     "board:withdraw": Event(lambda w: {"topic_id": w.topic}, EDITORS),
     "board:swap": Event(lambda w: {"topic_id": w.placed, "with": w.second}, ORGANIZERS),
     "board:interest": Event(lambda w: {"topic_id": w.placed, "interested": True}, MEMBERS),
+    "pitch:join": Event(lambda w: {"slug": w.slug, "topic_id": w.topic}, EDITORS),
+    "pitch:leave": Event(lambda w: {"slug": w.slug, "pitch_id": w.pitch_waiting}, EDITORS),
+    "pitch:next": Event(lambda w: {"slug": w.slug, "current_id": w.pitch_current}, ORGANIZERS),
+    "pitch:done": Event(lambda w: {"slug": w.slug, "pitch_id": w.pitch_current}, EDITORS),
     "note:join": Event(lambda w: {"topic_id": w.placed}, MEMBERS, listen=True),
     "note:leave": Event(lambda w: {"topic_id": w.placed}, EVERYONE),
     "note:update": Event(lambda w: {"topic_id": w.placed, "update": _note_update()}, MEMBERS),
@@ -423,6 +451,7 @@ PUBLIC_READS = {
     ("api.get_event", "GET"), ("api.get_board", "GET"), ("api.get_topic", "GET"),
     ("api.get_notes", "GET"), ("summary.schedule", "GET"), ("summary.calendar", "GET"),
     ("api.list_action_items", "GET"), ("api.get_here", "GET"),
+    ("board.pitches_page", "GET"), ("api.get_pitches", "GET"),
 }
 PUBLIC_SOCKET_READS = {"event:join", "event:leave", "note:join"}
 # Pages behind the login page that any logged-in user may read on a public event.

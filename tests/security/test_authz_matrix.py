@@ -28,7 +28,7 @@ from tests.security.matrix import (
 from tests.web.conftest import login_as
 
 BROADCASTS = {"board:changed", "announcement", "note:update", "note:awareness",
-              "projector:changed"}
+              "projector:changed", "pitch:changed"}
 DENIED = {401, 403, 404}
 
 

@@ -11,8 +11,17 @@ import re
 from functools import cache
 
 from ... import i18n
+from ...domain import pitches
 from ...domain import validation as v
-from ...models import BoardState, ProjectorMode, Role, SlotKind, TopicStatus, Visibility
+from ...models import (
+    BoardState,
+    PitchState,
+    ProjectorMode,
+    Role,
+    SlotKind,
+    TopicStatus,
+    Visibility,
+)
 
 UNSAFE = {"post", "put", "patch", "delete"}
 
@@ -334,6 +343,57 @@ SCHEMAS: dict[str, dict] = {
                                 "in to now; null: nowhere (or anonymous)"},
                  "headcounts": array(ref("Headcount"))}, ("checked_in", "headcounts")),
     "MentionList": obj({"members": array(ref("Mention"))}, ("members",)),
+    "Pitch": obj({
+        "id": ID,
+        "state": enum(PitchState),
+        "position": {"type": "integer", "minimum": 1,
+                     "description": "Increases in the order conveners joined (not a place)."},
+        "topic": obj({"id": ID, "title": string()}, ("id", "title")),
+        "convener": ref("UserBrief"),
+        "started_at": {"type": ["string", "null"], "format": "date-time",
+                       "description": "When the pitch began (UTC); null while waiting."},
+        "ends_at": {"type": ["string", "null"], "format": "date-time",
+                    "description": "When its countdown ends: started_at + the queue's "
+                                   "seconds (UTC)."},
+    }, ("id", "state", "position", "topic", "convener", "started_at", "ends_at")),
+    "PitchQueue": obj({
+        "version": {"type": "integer", "minimum": 0,
+                    "description": "Increases by one with every queue change; the "
+                                   "pitch:changed broadcast carries this whole object."},
+        "open": {"type": "boolean", "description": "Conveners may join the queue."},
+        "seconds": {"type": "integer", "minimum": pitches.SECONDS_MIN,
+                    "maximum": pitches.SECONDS_MAX, "description": "Seconds per pitch."},
+        "server_time": {"type": "string", "format": "date-time",
+                        "description": "The server's clock (UTC) when this was made: "
+                                       "countdowns correct the device's clock by it."},
+        "current": {"anyOf": [ref("Pitch"), {"type": "null"}],
+                    "description": "Who announces now (null: nobody)."},
+        "next": array(ref("Pitch"), maxItems=pitches.NEXT_SHOWN,
+                      description="The next in line, in order."),
+        "waiting": {"type": "integer", "minimum": 0, "description": "How many wait."},
+        "order": array(ID, description="Every waiting pitch's id, in order."),
+        "mine": array(obj({
+            "pitch_id": ID, "topic_id": ID, "state": enum(PitchState),
+            "place": {"type": ["integer", "null"], "minimum": 1,
+                      "description": "1: first in line; null: announcing now."},
+            "minutes": {"type": "integer", "minimum": 0,
+                        "description": "About how long until the pitch starts."},
+        }, ("pitch_id", "topic_id", "state", "place", "minutes")),
+            description="The caller's own topics in the queue (empty when anonymous)."),
+    }, ("version", "open", "seconds", "server_time", "current", "next", "waiting", "order")),
+    "PitchJoin": obj({"topic_id": {**ID, "description": "A topic you convene (organizers: "
+                                          "any topic of the event)."}},
+                     ("topic_id",), closed=True),
+    "PitchJoined": obj({"pitch": ref("Pitch"), "queue": ref("PitchQueue")}, ("pitch", "queue")),
+    "PitchNext": obj({"current_id": {**NULLABLE_ID, "description": "The pitch you saw "
+                                     "announcing (null: nobody). Left out: no check. A queue "
+                                     "that moved on meanwhile answers 409 queue_changed "
+                                     "instead of skipping someone."}}, closed=True),
+    "PitchSettings": obj({
+        "open": {"type": "boolean"},
+        "seconds": {"type": "integer", "minimum": pitches.SECONDS_MIN,
+                    "maximum": pitches.SECONDS_MAX},
+    }, closed=True),
     "Notes": obj({"markdown": string(description="The note's current text (Markdown); empty "
                                                  "while nobody has opened the note."),
                   "updated_at": {"type": ["string", "null"], "format": "date-time",
@@ -350,7 +410,7 @@ ERRORS = {
     403: "forbidden, board_locked or bad_join_code",
     404: "not_found: unknown, or a private event you are not a member of",
     409: "conflict: slot_taken, convener_busy, board_changed, email_taken, slug_taken, "
-         "topic_inactive, ...",
+         "topic_inactive, queue_closed, already_queued, queue_changed, queue_empty, ...",
     413: "request_entity_too_large: the body exceeds the server's limit",
     429: "rate_limited: too many changes, sign-ins, sign-ups or wrong join codes; wait "
          "Retry-After seconds",
@@ -447,6 +507,24 @@ OPERATIONS: list[tuple] = [
     ("/topics/{topic_id}/action-items/{index}", "put", "tickActionItem",
      "Tick or untick an action item (its owners, organizers); edits the note",
      "ActionItemTick", (200, "ActionItem"), (403, 404, 409), "user"),
+    ("/events/{slug}/pitches", "get", "getPitchQueue",
+     "The opening marketplace's pitch queue: who announces now, the next three, your place",
+     None, (200, "PitchQueue"), (404,), "public"),
+    ("/events/{slug}/pitches", "post", "joinPitchQueue",
+     "Line up to announce a topic of yours (while the queue is open)", "PitchJoin",
+     (201, "PitchJoined"), (403, 404, 409), "user"),
+    ("/events/{slug}/pitches", "patch", "updatePitchQueue",
+     "Open or close the queue, set the seconds per pitch (organizers)", "PitchSettings",
+     (200, "PitchQueue"), (403, 404), "user"),
+    ("/events/{slug}/pitches/next", "post", "nextPitch",
+     "The facilitator's next: the current pitch is done, the first in line starts "
+     "(organizers)", "PitchNext", (200, "PitchQueue"), (403, 404, 409), "user"),
+    ("/events/{slug}/pitches/{pitch_id}/done", "post", "finishPitch",
+     "The convener announcing now is done; the next in line starts", None,
+     (200, "PitchQueue"), (403, 404, 409), "user"),
+    ("/events/{slug}/pitches/{pitch_id}", "delete", "leavePitchQueue",
+     "Leave the queue (the convener, organizers); leaving while announcing ends the pitch",
+     None, (200, "PitchQueue"), (403, 404, 409), "user"),
     ("/events/{slug}/mentions", "get", "listMentions",
      "Whom @ offers in the notes editor: members by name (members)", None,
      (200, "MentionList"), (403, 404), "user"),
@@ -473,7 +551,7 @@ ALSO_OK = {
 
 PATH_PARAMETERS = {
     "slug": string(v.SLUG_MAX, description="The event's address"),
-    "room_id": ID, "slot_id": ID, "user_id": ID, "topic_id": ID,
+    "room_id": ID, "slot_id": ID, "user_id": ID, "topic_id": ID, "pitch_id": ID,
     "index": {"type": "integer", "minimum": 0, "maximum": 262144,
               "description": "An action item's place among its note's items, from 0"},
 }
