@@ -329,6 +329,8 @@ CELL = {"room_id": 1, "slot_id": 1}
      "moves.0.with_topic_id"),
     ({"moves": [{"kind": "move", "topic_id": 1, "from": CELL, "to": CELL,
                  "with_topic_id": 2}]}, "moves.0.with_topic_id"),
+    ({"moves": [{"kind": "move", "topic_id": 1, "from": CELL, "to": CELL,
+                 "with_topic_id": None}]}, "moves.0.with_topic_id"),
     ({"moves": [{"kind": "move", "topic_id": 1, "from": CELL, "to": CELL, "x": 1}]},
      "moves.0.x"),
     ({"moves": [{"kind": "move", "topic_id": 1, "from": CELL, "to": CELL}] * 101}, "moves"),

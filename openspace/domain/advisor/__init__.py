@@ -261,7 +261,8 @@ def move_values(data: Any) -> list[MoveRequest]:
         partner_id = v.as_id(partner) if partner is not None else None
         if kind == "swap" and partner_id is None:
             fields.add(f"{name}.with_topic_id", _("a swap needs the other topic's id"))
-        if kind == "move" and partner is not None:
+        # Present at all (null too: the document says an id) is an error for a move.
+        if kind == "move" and "with_topic_id" in move:
             fields.add(f"{name}.with_topic_id", _("only a swap has another topic"))
         if kind and topic_id and source and target and (kind == "move" or partner_id):
             out.append(MoveRequest(kind, topic_id, source, target, partner_id))
