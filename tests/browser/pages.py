@@ -42,6 +42,7 @@ PAGES = [
     Page("calendar", "/e/{slug}/calendar", MEMBERS),
     Page("summary", "/e/{slug}/summary", ORGANIZERS),
     Page("projector", "/e/{slug}/projector", EVERYONE),
+    Page("pitches", "/e/{slug}/pitches", EVERYONE),
     Page("news", "/e/{slug}/announcements", ORGANIZERS),
     Page("notes-status", "/e/{slug}/notes-status", ORGANIZERS),
     Page("actions", "/e/{slug}/actions", MEMBERS),
