@@ -132,6 +132,24 @@ def test_every_page_on_a_wide_screen_passes_axe(browser, server, role, theme):
     assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
 
 
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", ["phone", "wide"])
+def test_the_board_passes_axe_whatever_slot_runs_now(browser, server, theme, size):
+    """Which row the board marks "now" depends on the clock the suite runs at: every kind of
+    row (session, plenary, break) is marked current here, so its colours are checked always."""
+    context, page = _context(browser, server, "participant", theme,
+                             PHONE if size == "phone" else WIDE)
+    try:
+        page.goto(f"{server.url}/e/drupal-cxo-brussels", wait_until="networkidle")
+        marked = page.evaluate("() => { const rows = document.querySelectorAll('.grid tr.slot');"
+                               " rows.forEach((row) => row.classList.add('current'));"
+                               " return rows.length; }")
+        assert marked > 0
+        assert _axe(page) == []
+    finally:
+        context.close()
+
+
 def test_the_app_never_serves_axe(server):
     import requests
 
