@@ -257,15 +257,22 @@ def propose_and_join(*, event: Event, user: User, data: dict[str, Any]) -> tuple
     return join_queue(event=event, user=user, topic=topic)
 
 
+def _lock_for_convener(event: Event, user: User, pitch: Pitch) -> Event:
+    """In a write transaction: the topic's convener or an organizer changes its pitch; the
+    event locked (_lock) and the pitch read again under that lock."""
+    require_member(user, event)
+    if not can_edit_topic(user, pitch.topic):
+        raise NotAllowed(_("Only the topic's convener or an organizer can do that."))
+    locked = _lock(event)
+    db.session.refresh(pitch)
+    return locked
+
+
 def leave_queue(*, event: Event, user: User, pitch: Pitch) -> dict:
     """The convener (or an organizer) takes a topic out of the queue; leaving while announcing
     ends the pitch, as "done" does."""
     with writing():
-        require_member(user, event)
-        if not can_edit_topic(user, pitch.topic):
-            raise NotAllowed(_("Only the topic's convener or an organizer can do that."))
-        locked = _lock(event)
-        db.session.refresh(pitch)
+        locked = _lock_for_convener(event, user, pitch)
         if pitch.state not in IN_QUEUE:
             raise Conflict(_("This topic is not in the queue."), code="not_queued")
         if pitch.state == PitchState.CURRENT:
@@ -316,11 +323,7 @@ def next_pitch(*, event: Event, user: User, current_id: Any = _MISSING) -> dict:
 def finish_pitch(*, event: Event, user: User, pitch: Pitch) -> dict:
     """The convener announcing now (or an organizer) says "done": the next one starts."""
     with writing():
-        require_member(user, event)
-        if not can_edit_topic(user, pitch.topic):
-            raise NotAllowed(_("Only the topic's convener or an organizer can do that."))
-        locked = _lock(event)
-        db.session.refresh(pitch)
+        locked = _lock_for_convener(event, user, pitch)
         if pitch.state != PitchState.CURRENT:
             raise Conflict(_("This topic is not being announced now."), code="not_current")
         current, waiting = _line(_in_queue(event.id))
