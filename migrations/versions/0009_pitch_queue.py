@@ -17,12 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('pitch_queue_open', sa.Boolean(), nullable=False,
+    # Plain ADD COLUMNs, never a batch copy of `events`: on SQLite that copy drops the old table,
+    # and with foreign keys on, the drop deletes every row that cascades from an event (topics,
+    # memberships, ...). tests/test_migrations.py upgrades an event with its topics to check.
+    op.add_column('events', sa.Column('pitch_queue_open', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
-        batch_op.add_column(sa.Column('pitch_seconds', sa.Integer(), nullable=False,
+    op.add_column('events', sa.Column('pitch_seconds', sa.Integer(), nullable=False,
                                       server_default='60'))
-        batch_op.add_column(sa.Column('pitch_version', sa.Integer(), nullable=False,
+    op.add_column('events', sa.Column('pitch_version', sa.Integer(), nullable=False,
                                       server_default='0'))
     op.create_table('pitches',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -110,9 +110,11 @@ def test_bad_input(client, world, person):
     assert suggest(client, world, world.organizer, {"pinned": [10**9]}).status_code == 404
 
 
-def test_suggestions_are_rate_limited_per_organizer(client, world, person):
+def test_suggestions_are_rate_limited_per_organizer(client, world, person, monkeypatch):
     clash(client, world, person)
     burst = ratelimit.LIMITS["advisor"].burst
+    # No refill meanwhile (one token per 30 s: a slow machine's suggestions could earn one).
+    monkeypatch.setitem(ratelimit.LIMITS, "advisor", ratelimit.Limit(rate=1e-6, burst=burst))
     statuses = [suggest(client, world, world.organizer).status_code for _ in range(burst + 1)]
     assert statuses == [200] * burst + [429]
     # Applying moves spends from the board bucket, not the advisor's.
