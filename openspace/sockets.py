@@ -316,11 +316,11 @@ def on_connect(auth: Any = None):
         user = accounts.user_for_token(auth["token"])
         if user is None:
             return False  # a wrong token is refused outright
-        if ratelimit.refusing_malformed(f"user:{user.id}") is not None:
+        if not ratelimit.may_send(f"user:{user.id}"):
             return False  # cut for malformed messages a moment ago: not again yet
         _identities[request.sid] = Identity(user_id=user.id, token=auth["token"])
     elif current_user.is_authenticated:
-        if ratelimit.refusing_malformed(f"user:{current_user.id}") is not None:
+        if not ratelimit.may_send(f"user:{current_user.id}"):
             return False
         session_id = session.get("_user_id") or ""
         _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,

@@ -310,11 +310,13 @@ def malformed(key: str) -> bool:
     return _storage.take(f"malformed:{key}", LIMITS["malformed"], None) < 1
 
 
-def refusing_malformed(key: str) -> float | None:
-    """Seconds until `key` may send again, when its malformed budget is used up; else None."""
-    limit = LIMITS["malformed"]
-    left = _storage.take(f"malformed:{key}", limit, None, cost=0)
-    return max(-left / limit.rate, 0.1) if left < 0 else None
+def may_send(key: str) -> bool:
+    """Has `key` a token of its malformed budget left (it is not cut off)? Only looks."""
+    try:
+        hit(key, "malformed", cost=0)
+    except RateLimited:
+        return False
+    return True
 
 
 def reset() -> None:

@@ -11,8 +11,6 @@ domain functions they call, which see the client address (see register_proxy_fix
 
 from __future__ import annotations
 
-import math
-
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -76,11 +74,11 @@ def _refuse_unread() -> None:
     if (length or 0) <= ratelimit.UNREAD_BODY and "chunked" not in request.headers.get(
             "Transfer-Encoding", "").lower():
         return
-    wait = ratelimit.refusing_malformed(malformed_key())
-    if wait is not None:
+    try:
+        ratelimit.hit(malformed_key(), "malformed", cost=0)  # only looks
+    except RateLimited:
         g.unread_body = True
-        raise RateLimited(str(ratelimit.MESSAGES["malformed"]) % {"seconds": math.ceil(wait)},
-                          retry_after=round(wait, 1))
+        raise
 
 
 def _close_unread(response: Response) -> Response:
