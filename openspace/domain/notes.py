@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..extensions import db
 from ..i18n import _, in_language
 from ..models import Note, NoteUpdate, Topic, User, utcnow
-from . import crdt, validation
+from . import crdt, ratelimit, validation
 from .errors import Conflict, DomainError, NotAllowed, OutOfSync, TooLarge, ValidationFailed
 from .permissions import can_write_note, require_note_write, require_view
 from .signals import note_awareness, note_updated
@@ -391,7 +391,9 @@ _waiting_lock = threading.Lock()
 def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> int:
     """Any member of the topic's event may write its note, also on a locked board (notes are
     written during the sessions), while the topic is on the board (require_note_write); only
-    plain text (_check_shape), at most MAX_NOTE_CHARS of it (_check_size). The update is
+    plain text (_check_shape), at most MAX_NOTE_CHARS of it (_check_size), and within the
+    writer's budget of bytes written into notes (the `note_bytes` rate limit, whatever the
+    transport: the socket's typing, the actions page's ticks). The update is
     appended and the text refreshed in a transaction; after the commit it is relayed
     (note_updated) to the note's other readers.
     Returns the update's id (0 for an empty update, which changes nothing and is not stored).
@@ -407,6 +409,8 @@ def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = 
     topic_id, user_id = topic.id, user.id
     if data == crdt.EMPTY_UPDATE:
         return 0
+    # Before anything is parsed or locked: a refusal costs the others nothing.
+    ratelimit.hit(f"user:{user_id}", "note_bytes", cost=len(data))
     _check_shape(data)
     write = _Write(data=data, user_id=user_id)
     with _waiting_lock:

@@ -46,6 +46,12 @@ LIMITS = {
     "join": Limit(rate=2, burst=20),
     # Note edits and carets: a typist's client sends ~10 batched updates a second, plus awareness.
     "note": Limit(rate=30, burst=120),
+    # What those updates write, in bytes of Yjs update (a typed batch is ~20-50 bytes, a
+    # character of text 1-4), per user, over all notes: 256 KiB at once (a whole note pasted,
+    # a long report typed offline and sent on reconnect), then 2 KiB a second (120 KiB a
+    # minute: a fast typist writes ~1 KiB). The update that empties it is still taken whole
+    # (hit() spends its cost from the first token), then the next waits for the debt to refill.
+    "note_bytes": Limit(rate=2048, burst=256 * 1024),
     # Opening a note (`note:join`): its answer may be the whole note (up to MAX_NOTE_CHARS).
     # Per user: 30 at once, then one a second (a page load or a reconnect each); anonymous
     # readers per client address: 300 at once, then 5 a second (a venue reading along).
@@ -107,6 +113,7 @@ MESSAGES = {
                            "%(seconds)d s."),
     "join_code": _l("Too many wrong join codes; try again in %(seconds)d s."),
     "photo": _l("Too many photos; try again in %(seconds)d s."),
+    "note_bytes": _l("Too much written into notes in a short time; try again in %(seconds)d s."),
     "mail_request": _l("Too many mail requests from your network right now; try again in "
                        "%(seconds)d s."),
     "mail_address": _l("Too many mails to that address lately; try again in %(seconds)d s."),

@@ -207,6 +207,60 @@ def test_note_updates_are_rate_limited_per_user(app, world, joined):
     assert accepted >= ratelimit.LIMITS["note"].burst
 
 
+def _rewrite(editor: Editor, text: str) -> bytes:
+    """Replace the whole note with `text` (a paste over everything): ~len(text) bytes."""
+    del editor.text[0:len(str(editor.text).encode())]
+    editor.text.insert(0, text)
+    return editor.take()
+
+
+def test_a_flood_of_large_note_writes_is_refused_and_typing_and_a_paste_pass(
+        app, world, joined, monkeypatch):
+    # The budget does not refill during the test, so the counts are exact.
+    limit = ratelimit.LIMITS["note_bytes"]
+    monkeypatch.setitem(ratelimit.LIMITS, "note_bytes", ratelimit.Limit(rate=1e-6,
+                                                                        burst=limit.burst))
+    alice, bob, editor = joined
+    spent = 0
+    for n in range(60):  # typing, batch by batch
+        update = _typed(editor, f"point {n}, ")
+        assert _send(alice, world.topic_id, update) == {"ok": True}
+        spent += len(update)
+    paste = "".join(f"- line {n:05d} of a long report\n" for n in range(1_900))  # ~60 KB
+    update = _typed(editor, paste)
+    assert _send(alice, world.topic_id, update) == {"ok": True}
+    spent += len(update)
+    assert stored(app, world.topic_id)[0][2] == str(editor)
+    bobs = Editor()
+    _join(bob, world.topic_id, bobs)
+    _relayed(bob)
+
+    accepted = 0
+    while True:  # the same report pasted over the whole note, again and again
+        update = _rewrite(editor, paste.replace("line", f"take {accepted}"))
+        before = stored(app, world.topic_id)
+        ack = _send(alice, world.topic_id, update)
+        if not ack["ok"]:
+            break
+        accepted += 1
+        spent += len(update)
+        assert accepted < 20
+
+    # Taken while a byte of budget was left (the last one overdrew it), refused after.
+    assert spent - len(update) < limit.burst <= spent
+    assert accepted >= 3
+    assert ack["error"]["code"] == "rate_limited"
+    assert ack["error"]["retry_after"] > 0
+    assert ack["error"]["message"].startswith("Too much written into notes")
+    assert stored(app, world.topic_id) == before  # the note untouched
+    for relayed in _relayed(bob):  # the refused one reached nobody
+        bobs.apply(relayed["update"])
+    assert str(bobs) == before[0][2] and f"take {accepted}" not in str(bobs)
+    # Alice's typing waits for her budget too; Bob writes as before.
+    assert _send(alice, world.topic_id, _typed(Editor(), "x"))["error"]["code"] == "rate_limited"
+    assert _send(bob, world.topic_id, _typed(bobs, " Bob was here.")) == {"ok": True}
+
+
 @pytest.mark.parametrize("who", ["alice", None])
 def test_note_joins_are_rate_limited(app, world, sock, who):
     client = sock(getattr(world, who) if who else None)
