@@ -54,6 +54,9 @@ const isEmpty = (update) => !update || update.length <= 2;
 // Refusals that pass by themselves: a rate limit, a database busy for a moment.
 const transient = (ack) => Boolean(ack && ack.error && ["rate_limited", "busy"].includes(
   ack.error.code));
+// When to try a transient refusal again: when the server says it may pass (a rate limit's
+// retry_after: after a long paste, the budget of bytes written into notes may take a minute).
+const retryWait = (ack) => Math.max(RETRY_AFTER, 1000 * (Number(ack.error.retry_after) || 0));
 
 function setStatus(state, message) {
   const el = root.querySelector("[data-note-status]");
@@ -228,9 +231,14 @@ function start() {
         }
         if (!err) {
           refused = (ack && ack.error && ack.error.message) || _("The note could not be saved.");
-          // A refusal that may pass is tried again; others wait for the next edit or reconnect,
-          // so a forbidden edit does not loop.
-          if (transient(ack)) scheduleFlush(RETRY_AFTER);
+          // A refusal that may pass is tried again when it may (the text stays in the document,
+          // in IndexedDB and in the outbox meanwhile, and edits made in between go after it);
+          // others wait for the next edit or reconnect, so a forbidden edit does not loop.
+          if (transient(ack)) {
+            refused = _("%(reason)s Your text is kept on this device meanwhile.",
+              { reason: refused });
+            scheduleFlush(retryWait(ack));
+          }
           showState();
           return;
         }
@@ -247,7 +255,8 @@ function start() {
     if (origin === REMOTE || !editable) return;
     if (origin === persistence && !joined) return; // the join's state-vector sync sends it
     outbox.push(update);
-    if (refused) refused = null; // a new edit is a new try
+    // A new edit is a new try, unless a retry is already set for when the server may take it.
+    if (refused && !flushTimer) refused = null;
     scheduleFlush();
     showState();
   });
