@@ -156,3 +156,35 @@ def test_the_box_is_found_in_quotes_numbered_and_nested_lists():
     doc = Doc()
     doc.get(notes.ROOT, type=Text).insert(0, markdown)
     assert str(doc.get(notes.ROOT, type=Text)) == markdown
+
+
+def test_a_tick_spends_the_writers_budget_of_note_bytes_like_typing(ctx, world, monkeypatch):
+    # The budget lives in notes.apply_update, the one path of every note write: the pages' and
+    # the API's ticks pay from it as the editor's socket does. (It does not refill meanwhile.)
+    from openspace.domain import ratelimit
+    from openspace.domain.errors import RateLimited
+
+    limit = ratelimit.LIMITS["note_bytes"]
+    monkeypatch.setitem(ratelimit.LIMITS, "note_bytes", ratelimit.Limit(rate=1e-6,
+                                                                        burst=limit.burst))
+    _write(world, NOTE)
+    filler = Editor()
+    with pytest.raises(RateLimited):  # Alice pastes over another copy until refused
+        for take in range(20):
+            filler.text.insert(0, f"take {take} " * 5_000)
+            notes.apply_update(topic=_topic(world), user=_user(world.alice),
+                               update=filler.take())
+            del filler.text[0:len(str(filler.text))]
+            notes.apply_update(topic=_topic(world), user=_user(world.alice),
+                               update=filler.take())
+    db.session.rollback()
+    before = _text(world)
+    with pytest.raises(RateLimited) as refused:
+        actions.set_done(topic=_topic(world), user=_user(world.alice), index=0,
+                         text="Write the café FAQ 🙂", done=True)
+    assert refused.value.extra["retry_after"] > 0
+    db.session.rollback()
+    assert _text(world) == before
+    actions.set_done(topic=_topic(world), user=_user(world.kristof), index=0,
+                     text="Write the café FAQ 🙂", done=True)  # the organizer's own budget
+    assert "- [x] Write the café FAQ" in _text(world)
