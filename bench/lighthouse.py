@@ -5,6 +5,7 @@ docs/performance.md. A benchmark, not a test: it records, it never fails on a sc
     python bench/lighthouse.py                 # every page, one run each
     python bench/lighthouse.py --runs 3        # the median of three runs per page
     python bench/lighthouse.py --no-docs       # print only
+    python bench/lighthouse.py --only "topic + notes,projector" --runs 3 --no-docs
 
 Needs the npm package `lighthouse` (npm ci) and a chromium (CHROME_PATH, default
 /usr/bin/chromium). It serves the demo event with `openspace serve` on a fresh SQLite file,
@@ -59,6 +60,8 @@ PAGES = [
     Page("summary", "/e/{slug}/summary", None),
     Page("join", "/e/{slug}/join?code={code}", None),
     Page("projector", "/e/{slug}/projector", None),
+    # What "auto" shows between sessions (the hour of the run decides the row above): the news.
+    Page("projector (news)", "/e/{slug}/projector?mode=news", None),
     Page("projector (desktop)", "/e/{slug}/projector", None, preset="desktop"),
 ]
 
@@ -166,7 +169,7 @@ def audit(url: str, preset: str, cookie: str | None, out: Path) -> dict:
             "lighthouse": report.get("lighthouseVersion")}
 
 
-def run(runs: int) -> dict:
+def run(runs: int, only: set[str] | None = None) -> dict:
     results = []
     with Server() as server, tempfile.TemporaryDirectory() as tmp:
         parts = prepare(server)
@@ -174,7 +177,7 @@ def run(runs: int) -> dict:
         for email in (ORGANIZER, ATTENDEE):
             s = server.session(email)
             cookies[email] = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
-        for page in PAGES:
+        for page in [p for p in PAGES if not only or p.name in only]:
             url = server.url + page.path.format(**parts)
             rounds = [audit(url, page.preset, cookies.get(page.who), Path(tmp) / f"r{n}.json")
                       for n in range(runs)]
@@ -185,7 +188,8 @@ def run(runs: int) -> dict:
                             "who": page.who or "anonymous", "preset": page.preset,
                             "scores": scores, "runs": [r["scores"] for r in rounds],
                             "failing": sorted({tuple(f) for r in rounds for f in r["failing"]}),
-                            "metrics": rounds[-1]["metrics"]})
+                            "metrics": rounds[-1]["metrics"],
+                            "run_metrics": [r["metrics"] for r in rounds]})
             print(f"{page.name:22} " + "  ".join(f"{c} {scores[c]:3}" for c in CATEGORIES),
                   flush=True)
         version = rounds[-1]["lighthouse"]
@@ -201,21 +205,31 @@ def _git() -> str:
     return f"{branch.stdout.strip()} {done.stdout.strip()}"
 
 
+def _median_metrics(result: dict) -> dict:
+    """Each timing's median over the page's runs (older results kept only the last run's)."""
+    runs = result.get("run_metrics") or [result["metrics"]]
+    return {key: statistics.median(m[key] for m in runs if m.get(key) is not None)
+            for key in runs[0] if any(m.get(key) is not None for m in runs)}
+
+
 def markdown(data: dict) -> str:
     def cell(category: str, score: int) -> str:
         return f"**{score}**" if score >= TARGETS[category] else str(score)
 
     lines = [START, "",
              f"Run of {data['date']} on `{data['git']}`, Lighthouse {data['lighthouse']}, "
-             f"{data['runs']} run(s) per page (median), `python bench/lighthouse.py`. Bold: "
+             f"{data['runs']} run(s) per page (medians, scores and timings), "
+             "`python bench/lighthouse.py`. Bold: "
              "target met (performance >= 95, the others 100).", "",
              "| page | as | preset | performance | accessibility | best practices | SEO "
-             "| LCP s | TBT ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| LCP s | TBT ms | CLS |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in data["pages"]:
-        s, m = r["scores"], r["metrics"]
+        s, m = r["scores"], _median_metrics(r)
         lcp, tbt = m.get("largest-contentful-paint"), m.get("total-blocking-time")
-        timing = f" | {lcp / 1000:.1f} | {tbt:.0f} |" if lcp is not None else " | | |"
+        cls = m.get("cumulative-layout-shift")
+        timing = (f" | {lcp / 1000:.1f} | {tbt:.0f} | {cls:.2f} |" if lcp is not None
+                  else " | | | |")
         lines.append(f"| {r['page']} (`{r['path']}`) | {r['who'].split('@')[0]} | {r['preset']} | "
                      + " | ".join(cell(c, s[c]) for c in CATEGORIES) + timing)
     lines += ["", "What keeps a page below a target (the audits that lose points, in the "
@@ -244,6 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--no-docs", action="store_true", help="do not touch performance.md")
+    parser.add_argument("--only", help="comma-separated page names (implies --no-docs)")
     parser.add_argument("--from-json", action="store_true",
                         help="write the docs from the last run's bench/results/lighthouse.json")
     args = parser.parse_args()
@@ -254,10 +269,12 @@ def main() -> None:
         return
     if not LIGHTHOUSE.exists():
         sys.exit("lighthouse is not installed: run `npm ci` first")
-    data = run(args.runs)
+    only = {name.strip() for name in args.only.split(",")} if args.only else None
+    data = run(args.runs, only)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "lighthouse.json").write_text(json.dumps(data, indent=2) + "\n")
-    if not args.no_docs:
+    (RESULTS / ("lighthouse-only.json" if only else "lighthouse.json")).write_text(
+        json.dumps(data, indent=2) + "\n")
+    if not args.no_docs and not only:
         write_docs(data)
     print(markdown(data))
 
