@@ -15,7 +15,7 @@ For each round and each server in turn (the floor, then openspace):
 3. every editor writes its own line ("E07: ") at the end of the note, and then, for --duration
    seconds, types characters at the end of its line at about --rate characters a second
    (random gaps), each keystroke a pycrdt transaction on its own Doc. Like the browser editor
-   (assets/notes.js), an editor sends its keystrokes merged (pycrdt.merge_updates) at most
+   (assets/note-editor.js), an editor sends its keystrokes merged (pycrdt.merge_updates) at most
    every --send-every seconds, with one `note:update` in flight until it is acknowledged, and
    applies the updates the server relays from the others;
 4. measure:

@@ -14,7 +14,9 @@ latency is added to every request, throughput is shared by them. It serves the d
   connection). "board live": until the Socket.IO connection has joined the event
   (`html[data-live=live]`: changes by others show up).
 - "editor ready": until the note's editor takes typing (`.cm-content[contenteditable=true]`:
-  what is typed is kept in IndexedDB at once). "editor synced": until the note is synced with
+  what is typed is kept in IndexedDB at once), the topic page opened at its notes (`#notes`, as
+  the join link does): the editor starts when the notes come near the screen (assets/notes.js),
+  and they are below the first screen. "editor synced": until the note is synced with
   the server (`[data-note-state=saved]`).
 - first visit: a fresh browser profile (empty caches). Repeat, HTTP cache: the same profile
   again, service worker blocked (fingerprinted files come from the browser's cache without
@@ -107,7 +109,7 @@ def run(browser, server, profile, runs: int) -> dict:
     board_url = f"{server.url}/e/{SLUG}"
     topic = server.api("POST", f"/events/{SLUG}/topics", server.token(ATTENDEE),
                        json={"title": "Wifi bench"}).json()
-    note_url = f"{server.url}/t/{topic['id']}"
+    note_url = f"{server.url}/t/{topic['id']}#notes"
     pages = {"board": (board_url, {"usable": None, "live": "html[data-live=live]"}),
              "editor": (note_url, {"ready": ".cm-content[contenteditable=true]",
                                    "synced": "[data-note][data-note-state=saved]"})}

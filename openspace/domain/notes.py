@@ -330,7 +330,7 @@ def _check_awareness(data: bytes, user: User) -> list[int]:
 def _create(topic: Topic) -> None:
     """Insert the note with the report template as its first update (inside a transaction).
     Readers who joined before see it when they next join: the first update they are relayed
-    builds on it, which makes them sync again (assets/notes.js)."""
+    builds on it, which makes them sync again (assets/note-editor.js)."""
     template = report_template(topic)
     doc = Doc()
     doc.get(ROOT, type=Text).insert(0, template)

@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 
 import brotli
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, g, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup, escape
 from werkzeug.security import safe_join
@@ -127,7 +127,20 @@ def send_static(filename: str) -> Response:
 # esbuild's static imports between modules: from"./chunks/chunk-X.js" or import"./chunk-Y.js"
 # (not the dynamic import("..."), which loads later on purpose).
 _IMPORT = re.compile(r'(?:from|import)\s*"(\./[^"]+\.js)"')
-_imports: dict[tuple[str, str], list[str]] = {}
+_DYNAMIC = re.compile(r'import\("(\./[^"]+\.js)"\)')
+_imports: dict[tuple[str, str, bool], list[str]] = {}
+
+
+def _refs(name: str, dynamic: bool) -> list[str]:
+    """The modules one file imports (static-relative names): statically, or with import()."""
+    key = (name, digest(name) or "", dynamic)
+    if key not in _imports:
+        path = _path(name)
+        text = path.read_text() if path else ""
+        base = posixpath.dirname(name)
+        _imports[key] = [posixpath.normpath(posixpath.join(base, ref))
+                         for ref in (_DYNAMIC if dynamic else _IMPORT).findall(text)]
+    return _imports[key]
 
 
 def module_imports(filename: str) -> list[str]:
@@ -135,26 +148,38 @@ def module_imports(filename: str) -> list[str]:
     found: list[str] = []
     todo = [filename]
     while todo:
-        name = todo.pop()
-        key = (name, digest(name) or "")
-        if key not in _imports:
-            path = _path(name)
-            text = path.read_text() if path else ""
-            base = posixpath.dirname(name)
-            _imports[key] = [posixpath.normpath(posixpath.join(base, ref))
-                             for ref in _IMPORT.findall(text)]
-        for child in _imports[key]:
+        for child in _refs(todo.pop(), dynamic=False):
             if child not in found:
                 found.append(child)
                 todo.append(child)
     return found
 
 
-def module_script(filename: str) -> Markup:
+def module_later(filename: str) -> list[str]:
+    """What a module loads later (its own import("...")s, each with its static imports), not
+    what it imports statically; not followed further (the later module's own import()s)."""
+    found: list[str] = []
+    for later in _refs(filename, dynamic=True):
+        for name in [later, *module_imports(later)]:
+            if name not in found:
+                found.append(name)
+    static = set(module_imports(filename))
+    return [name for name in found if name not in static]
+
+
+def module_script(filename: str, prefetch: bool = False) -> Markup:
     """<script type="module"> for a bundle, after a modulepreload of each chunk it imports: the
-    browser fetches them with it, not one round trip later (that is 0.4 s on a 400 ms link)."""
+    browser fetches them with it, not one round trip later (that is 0.4 s on a 400 ms link).
+    With `prefetch`, what the module loads later is fetched too, at the lowest priority and
+    without being run (<link rel="prefetch">): the notes editor, which notes.js starts only
+    when the notes come near the screen, is then in the cache (and the worker's, offline)."""
+    preloaded = g.setdefault("_modulepreloaded", set())  # by this page's earlier scripts
     links = [f'<link rel="modulepreload" href="{escape(url_for("static", filename=name, v=None))}">'
              for name in module_imports(filename)]
+    preloaded.update(module_imports(filename))
+    if prefetch:
+        links += [f'<link rel="prefetch" href="{escape(url_for("static", filename=name, v=None))}">'
+                  for name in module_later(filename) if name not in preloaded]
     script = f'<script type="module" src="{escape(url_for("static", filename=filename))}"></script>'
     return Markup("".join([*links, script]))
 

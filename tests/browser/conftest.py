@@ -78,7 +78,14 @@ def topic(live_server):
 
 def open_note(page, server, topic, state: str = "saved") -> None:
     page.goto(f"{server.url}/t/{topic['id']}")
+    scroll_to_notes(page)
     page.wait_for_selector(f"[data-note-status][data-state={state}]", timeout=10000)
+
+
+def scroll_to_notes(page) -> None:
+    """As a reader does: the editor starts when the notes come near the screen (assets/notes.js),
+    and they are below the first screen, on a phone and a laptop alike."""
+    page.locator("[data-note]").scroll_into_view_if_needed()
 
 
 def note_text(page) -> str:

@@ -65,6 +65,18 @@ PAGES = [
 ]
 
 
+def show_notes_editor(page) -> None:
+    """The notes editor starts when the notes come near the screen (assets/notes.js): scroll
+    to them, wait for it, and back to the top, so a page is checked and shown as it is used."""
+    notes = page.locator("[data-note]")
+    if not notes.count():
+        return
+    notes.scroll_into_view_if_needed()
+    page.locator("[data-note-editor] .cm-editor").wait_for(timeout=15000)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def pages_for(role: str) -> list[Page]:
     return [page for page in PAGES if role in page.roles]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import ARGS, CHROMIUM
-from tests.browser.pages import ROLES, ids, pages_for, setup, url
+from tests.browser.pages import ROLES, ids, pages_for, setup, show_notes_editor, url
 from tests.live import DEMO_PASSWORD, LiveServer
 
 SIZES = {
@@ -49,6 +49,7 @@ def shoot(base: str, out: Path, only: set[str] | None) -> int:
                         if only and spec.name not in only:
                             continue
                         page.goto(url(base, spec, values), wait_until="networkidle")
+                        show_notes_editor(page)
                         path = out / f"{spec.name}-{role}-{size}-{theme}.png"
                         page.screenshot(path=str(path), full_page=size == "375")
                         count += 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import _missing
-from tests.browser.pages import ROLES, ids, pages_for, setup, url
+from tests.browser.pages import ROLES, ids, pages_for, setup, show_notes_editor, url
 from tests.live import DEMO_PASSWORD, LiveServer
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -103,6 +103,7 @@ def test_every_page_on_a_phone_passes_axe_with_big_targets_and_no_sideways_scrol
         for spec in pages_for(role):
             response = page.goto(url(server.url, spec, values), wait_until="networkidle")
             assert response.status == 200, (spec.name, response.status)
+            show_notes_editor(page)
             found = _axe(page)
             width = page.evaluate("document.scrollingElement.scrollWidth")
             if width > 375:
@@ -124,6 +125,7 @@ def test_every_page_on_a_wide_screen_passes_axe(browser, server, role, theme):
     try:
         for spec in pages_for(role):
             page.goto(url(server.url, spec, values), wait_until="networkidle")
+            show_notes_editor(page)
             found = _axe(page)
             if found:
                 problems[spec.name] = found

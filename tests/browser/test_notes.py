@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from tests.browser.conftest import log_in, note_text, open_note, server_markdown
+from tests.browser.conftest import log_in, note_text, open_note, scroll_to_notes, server_markdown
 from tests.live import wait_for
 
 SOCKET = re.compile(r".*/socket\.io/.*")
@@ -93,6 +93,7 @@ def test_a_reload_while_offline_keeps_the_text_on_the_phone(live_server, phone, 
 
     mark.context.set_offline(False)
     mark.reload()
+    scroll_to_notes(mark)
     _wait_for_words(mark, "Typed offline, then the phone reloaded", timeout=5000)
     mark.wait_for_selector("[data-note-status][data-state=offline]", timeout=20000)
     assert "Typed offline" not in server_markdown(live_server, topic)
@@ -171,6 +172,7 @@ def test_a_socket_client_that_did_not_load_is_fetched_again(live_server, browser
         log_in(page, live_server.url, "roel@example.org")
         page.route(re.compile(r".*/static/js/chunks/note-connection-\w+\.js$"), first_fails)
         page.goto(f"{live_server.url}/t/{topic['id']}")
+        scroll_to_notes(page)
         page.wait_for_selector("[data-note-status][data-state=offline]", timeout=10000)
         assert failed
         _type_at_end(page, "\nTyped before the client came")
@@ -179,3 +181,31 @@ def test_a_socket_client_that_did_not_load_is_fetched_again(live_server, browser
                  timeout=15)
     finally:
         context.close()
+
+
+def test_the_editor_starts_when_the_notes_come_near_not_with_the_page_and_offline_too(
+        live_server, phone, topic):
+    """On a phone the notes are screens below the top of the topic page: the editor is fetched
+    with the page (prefetched, not run) and started only when they come near the screen, so
+    its set-up does not hold the page at load (issue 12), and it starts offline too."""
+    page = phone()
+    log_in(page, live_server.url, "roel@example.org")
+    page.goto(f"{live_server.url}/t/{topic['id']}")
+    page.wait_for_load_state("networkidle")
+
+    assert page.evaluate("window.openspaceNotes === undefined")
+    assert page.locator("[data-note-editor] .cm-editor").count() == 0
+    assert page.locator("[data-note-status]").inner_text() == "Loading…"
+
+    page.context.set_offline(True)
+    scroll_to_notes(page)
+    page.wait_for_selector("[data-note-status][data-state=offline]", timeout=15000)
+    _type_at_end(page, "\nWritten where the editor had never run")
+    page.wait_for_function(
+        "async (w) => (await window.openspaceNotes.storedText()).includes(w)",
+        arg="Written where the editor had never run", timeout=5000)
+
+    page.context.set_offline(False)
+    page.wait_for_selector("[data-note-status][data-state=saved]", timeout=30000)
+    wait_for(lambda: "Written where the editor had never run" in server_markdown(
+        live_server, topic), timeout=15)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from openspace import i18n
-from tests.browser.conftest import browser, log_in  # noqa: F401 - the Playwright fixture
+from tests.browser.conftest import browser, log_in, scroll_to_notes  # noqa: F401 - fixture
 from tests.live import LiveServer
 
 SLUG = "drupal-cxo-brussels"
@@ -74,6 +74,7 @@ def test_a_page_right_to_left_in_the_pseudo_locale_keeps_everything_in_its_box(p
     page = rtl_phone
     log_in(page, pseudo_server.url, "roel@example.org")
     page.goto(f"{pseudo_server.url}/t/{_placed_topic(pseudo_server)}")
+    scroll_to_notes(page)
     page.wait_for_selector("[data-note-status][data-state=saved]", timeout=15000)
     assert page.evaluate("document.documentElement.lang") == i18n.PSEUDO
     page.evaluate("document.documentElement.dir = 'rtl'")

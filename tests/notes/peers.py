@@ -3,7 +3,7 @@
 A Peer plays a browser tab: it edits its own pycrdt Doc, sends what it typed (merged), applies
 what the server relays when it gets round to it (in any order), goes offline and keeps typing,
 and on reconnect joins with its state vector, applies what it lacks and sends what the server
-lacks — the protocol of assets/notes.js.
+lacks — the protocol of assets/note-editor.js.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from tests.browser.conftest import browser, log_in  # noqa: F401 - the browser fixture
+from tests.browser.conftest import browser, log_in, scroll_to_notes  # noqa: F401 - fixture
 from tests.live import ROOT, LiveServer
 from tests.security.xss import LINE, MARKDOWN
 
@@ -84,6 +84,7 @@ def test_no_payload_runs_on_any_page(hostile_server, browser):  # noqa: F811
             watch.assert_clean(path)
         # The notes editor (CodeMirror + Yjs) shows the hostile Markdown as text.
         page.goto(f"{server.url}/t/{topic}")
+        scroll_to_notes(page)
         page.wait_for_selector("[data-note-editor] .cm-content")
         page.wait_for_load_state("networkidle")
         assert "window.__xss" in page.locator("[data-note-editor] .cm-content").inner_text()

@@ -24,7 +24,7 @@ from ...domain import events
 from ...domain.errors import DomainError
 from ...extensions import login_manager
 from ...i18n import _
-from ..assets import module_imports
+from ..assets import module_imports, module_later
 from ..i18n import catalog_url
 from ..pages import me
 from . import bp
@@ -37,8 +37,10 @@ EVENT_PAGES = {"board.show", "board.marketplace", "board.now", "board.my_agenda"
 SHELL = ["css/tokens.css", "css/app.css", "icons.svg", "js/live.js", "js/pwa.js",
          "icons/icon-192.png", "icons/favicon-32.png"]
 # Cached when used, with the chunks only it imports (CodeMirror, ~90 KB on the wire): not
-# downloaded for everyone who opens the board. The chunks it loads later (the Markdown
-# language, the mentions) are small and are precached, so a note reloaded offline has them.
+# downloaded for everyone who opens the board. notes.js is the small module that starts the
+# editor (note-editor.js, one of its later chunks) when the notes come near the screen. The
+# chunks the editor loads later (the Markdown language, the mentions) are small and are
+# precached, so a note reloaded offline has them.
 EDITOR = "js/notes.js"
 
 
@@ -109,7 +111,7 @@ def _worker_build() -> tuple[str, str]:
     shell = [url_for("static", filename=name) for name in SHELL]
     # The chunks as the modules import them: by their (hashed) name, without a `v`.
     shared = {chunk for name in SHELL if name.endswith(".js") for chunk in module_imports(name)}
-    editor_only = set(module_imports(EDITOR)) - shared
+    editor_only = {*module_imports(EDITOR), *module_later(EDITOR)} - shared
     shell += [url_for("static", filename=f"js/chunks/{path.name}", v=None)
               for path in sorted((folder / "js" / "chunks").glob("*.js"))
               if f"js/chunks/{path.name}" not in editor_only]
