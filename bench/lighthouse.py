@@ -153,8 +153,13 @@ def audit(url: str, preset: str, cookie: str | None, out: Path) -> dict:
     if preset == "desktop":
         argv.append("--preset=desktop")
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=300,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for attempt in (1, 2):  # once more if chromium failed to start (a busy shared box)
+        done = subprocess.run(argv, cwd=ROOT, env=env, timeout=300, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if done.returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"lighthouse failed on {url}:\n{done.stderr[-2000:]}")
     report = json.loads(out.read_text())
     scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
     failing = sorted(
