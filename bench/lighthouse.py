@@ -237,13 +237,17 @@ def markdown(data: dict) -> str:
                   else " | | | |")
         lines.append(f"| {r['page']} (`{r['path']}`) | {r['who'].split('@')[0]} | {r['preset']} | "
                      + " | ".join(cell(c, s[c]) for c in CATEGORIES) + timing)
-    lines += ["", "What keeps a page below a target (the audits that lose points, in the "
-              "categories below their mark):", ""]
-    for r in data["pages"]:
-        below = [(c, title or audit_id) for c, audit_id, title in r["failing"]
-                 if r["scores"][c] < TARGETS[c]]
-        if below:
-            lines.append(f"- {r['page']}: " + "; ".join(f"{c}: {t}" for c, t in below))
+    below = {r["page"]: [(c, title or audit_id) for c, audit_id, title in r["failing"]
+                         if r["scores"][c] < TARGETS[c]] for r in data["pages"]}
+    if any(below.values()):
+        lines += ["", "What keeps a page below a target (the audits that lose points, in the "
+                  "categories below their mark):", ""]
+        lines += [f"- {page}: " + "; ".join(f"{c}: {t}" for c, t in audits)
+                  for page, audits in below.items() if audits]
+    else:
+        lines += ["", "Every page meets every target (the medians; single runs: "
+                  + ", ".join(f"{r['page']} " + "/".join(str(x["performance"]) for x in r["runs"])
+                              for r in data["pages"] if "runs" in r) + " for performance)."]
     lines += ["", END]
     return "\n".join(lines)
 
