@@ -1,7 +1,9 @@
 // Live board: keeps a server-rendered page (board, projector, Now & Next) in sync over Socket.IO.
 //
 // The page marks its live parts with data attributes:
-//   [data-live-board]     root; data-slug, data-version (the board version it was rendered at)
+//   [data-live-board]     root; data-slug, data-version (the board version it was rendered at);
+//                         on the board data-live-url, the fragment of its live regions alone,
+//                         and data-live-etag, the tag of the regions it shows (If-None-Match)
 //   [data-live-region]    replaced wholesale when we refetch (after a version gap or reconnect)
 //   [data-cell="R-S"]     the session cell of room R and slot S; data-capacity, data-free-html
 //   [data-topic-id]       a rendered topic card
@@ -160,17 +162,31 @@ async function refetch({ quiet = false } = {}) {
   if (refetching) return refetching;
   refetching = (async () => {
     try {
-      const response = await fetch(location.href, { headers: { "X-Live-Refetch": "1" },
-        credentials: "same-origin" });
-      if (!response.ok) throw new Error(response.status);
-      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-      const fresh = doc.querySelector("[data-live-board]");
-      document.querySelectorAll("[data-live-region]").forEach((region) => {
-        const key = region.dataset.liveRegion;
-        const next = doc.querySelector(`[data-live-region="${key}"]`);
-        if (next) region.replaceWith(document.importNode(next, true));
-      });
-      if (fresh) version = Number(fresh.dataset.version);
+      // The board names a fragment of its live regions (data-live-url), cached per version on
+      // the server: with the tag of what this page shows (data-live-etag) it answers 304 when
+      // nothing changed (a reconnect); other pages refetch themselves.
+      const url = root.dataset.liveUrl;
+      const headers = { "X-Live-Refetch": "1" };
+      if (url && root.dataset.liveEtag) headers["If-None-Match"] = root.dataset.liveEtag;
+      const response = await fetch(url || location.href, { headers, credentials: "same-origin",
+        cache: url ? "no-store" : "default" });
+      if (response.status !== 304) {
+        if (!response.ok) throw new Error(response.status);
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = doc.querySelector("[data-live-board]");
+        // A fragment's forms carry no CSRF token (other viewers get the same bytes): the page's.
+        const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
+        doc.querySelectorAll('input[name="csrf_token"]').forEach((input) => {
+          if (!input.value) input.value = token;
+        });
+        document.querySelectorAll("[data-live-region]").forEach((region) => {
+          const key = region.dataset.liveRegion;
+          const next = doc.querySelector(`[data-live-region="${key}"]`);
+          if (next) region.replaceWith(document.importNode(next, true));
+        });
+        if (fresh) version = Number(fresh.dataset.version);
+        if (url) root.dataset.liveEtag = response.headers.get("ETag") || "";
+      }
       root.dataset.version = version;
       highlightNow();
       document.dispatchEvent(new CustomEvent("openspace:refetched"));
@@ -200,12 +216,14 @@ function onChange(change) {
       || document.querySelector(`[data-placed-list] [data-topic-id="${t.id}"]`)))) {
     version = change.version;
     root.dataset.version = version;
+    delete root.dataset.liveEtag;
     refetch({ quiet: true });
     return;
   }
   for (const topic of topics) {
     if (!updateInPlace(topic) && !applyTopic(topic)) { refetch(); return; }
   }
+  delete root.dataset.liveEtag; // patched here: no longer what the server's tag names
   version = change.version;
   root.dataset.version = version;
 }

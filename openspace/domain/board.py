@@ -224,6 +224,16 @@ def my_agenda(event: Event, user: User) -> dict:
     return {"convening": sorted(convening, key=order), "attending": sorted(attending, key=order)}
 
 
+def coming_to(event: Event, user: User | None) -> frozenset[int]:
+    """The ids of the event's active topics the user said they'll come to."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    return frozenset(db.session.scalars(
+        sa.select(Interest.topic_id).join(Topic, Topic.id == Interest.topic_id)
+        .where(Interest.user_id == user.id, Topic.event_id == event.id,
+               Topic.status.in_([TopicStatus.PROPOSED, TopicStatus.PLACED]))))
+
+
 # Topics ----------------------------------------------------------------------------------------
 
 def topic_values(data: dict[str, Any], *, partial: bool) -> dict:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import segno
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import netaddrs
@@ -42,7 +43,15 @@ def join_url(event: Event) -> str:
     return join_link(event).url
 
 
+def csrf_value() -> str:
+    """The CSRF token a form carries: none in what is rendered once for many viewers
+    (g.shared_render: the board's cached live fragments), where live.js puts in the page's."""
+    return "" if g.get("shared_render") else generate_csrf()
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals["csrf_value"] = csrf_value
+
     @app.context_processor
     def _globals():
         def role(event: Event):

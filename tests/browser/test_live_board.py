@@ -96,3 +96,38 @@ def test_pages_load_no_asset_from_another_host(live_server, phone):
     for path in ("/", f"/e/{SLUG}", f"/e/{SLUG}/now", f"/e/{SLUG}/projector", "/login"):
         page.goto(live_server.url + path)
     assert hosts == {f"127.0.0.1:{live_server.port}"}
+
+
+def test_the_board_revalidates_its_live_regions_and_their_forms_still_post(live_server, phone):
+    organizer = phone()
+    log_in(organizer, live_server.url, "kristof@example.org")
+    token = live_server.token("kristof@example.org")
+    fetched = []
+    organizer.on("response", lambda r: fetched.append(r.status)
+                 if r.url.endswith(f"/e/{SLUG}/live") else None)
+    try:
+        organizer.goto(f"{live_server.url}/e/{SLUG}")
+        organizer.wait_for_selector("html[data-live=live]")
+        _mark_page(organizer)
+
+        # A reconnect with nothing changed meanwhile: the server says so, the regions stay.
+        organizer.evaluate("document.querySelector('[data-live-region=grid]').dataset.kept = 1")
+        organizer.evaluate("() => { const s = window.openspaceLive.socket; s.disconnect();"
+                           " s.connect(); }")
+        organizer.wait_for_selector("html[data-live=synced]")
+        assert fetched == [304]
+        assert organizer.locator("[data-live-region=grid][data-kept]").count() == 1
+
+        # Locking the board elsewhere is a change the page refetches: the cached fragment's
+        # button gets this page's CSRF token, so it still posts.
+        response = live_server.api("PATCH", f"/events/{SLUG}", token,
+                                   json={"board_state": "locked"})
+        assert response.status_code == 200, response.text
+        organizer.wait_for_selector("[data-live-region=state] .board-state.locked")
+        assert fetched == [304, 200] and _not_reloaded(organizer)
+        assert organizer.locator("[data-live-region=grid][data-kept]").count() == 0
+        organizer.get_by_role("button", name="Unlock the board").tap()
+        organizer.wait_for_selector("[data-live-region=state] .board-state.open")
+        assert "The board is open" in organizer.locator(".flash, [role=status]").first.inner_text()
+    finally:
+        live_server.api("PATCH", f"/events/{SLUG}", token, json={"board_state": "open"})

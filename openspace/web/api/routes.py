@@ -8,7 +8,6 @@ Domain errors become {"error": {code, message, fields?}} through the app's error
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from ...extensions import csrf, db
 from ...i18n import _
 from ...models import User
 from .. import limits
+from ..board import cache as board_cache
 from . import bp
 from .openapi import document
 
@@ -184,14 +184,14 @@ def update_event(slug):
 @public
 def get_board(slug):
     """The board, with an ETag of what it holds: a client that reconnects with the board it
-    has (If-None-Match) gets 304 and no body (a thousand phones after a wifi blip)."""
-    snapshot = board.board_snapshot(events.get_event(slug, _user()))
-    body = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":")).encode()
-    tag = f'"v{snapshot["version"]}-{hashlib.sha256(body).hexdigest()[:16]}"'
-    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
-    if tag in (value.strip() for value in request.headers.get("If-None-Match", "").split(",")):
-        return "", 304, headers
-    return current_app.response_class(body, mimetype="application/json", headers=headers)
+    has (If-None-Match) gets 304 and no body (a thousand phones after a wifi blip); the others
+    get it from the per-version cache (web/board/cache.py)."""
+    event = events.get_event(slug, _user())  # who may see it first: a private board 404s
+    return board_cache.respond(
+        board_cache.tag("board.json", event),
+        lambda: json.dumps(board.board_snapshot(event), ensure_ascii=False,
+                           separators=(",", ":")).encode(),
+        "application/json")
 
 
 # The schedule advisor (organizers) -------------------------------------------------------------

@@ -6,8 +6,9 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
+from ... import i18n
 from ...domain import actions, announcements, board, checkins, events, permissions, times
 from ...domain import validation as v
 from ...domain.errors import Conflict, DomainError, ValidationFailed
@@ -15,7 +16,7 @@ from ...i18n import _
 from ...models import BoardState
 from ..auth.forms import JoinForm
 from ..pages import allowed, back, login_required, me
-from . import bp
+from . import bp, cache
 from .forms import TopicForm
 from .pitches import pitch_context
 
@@ -25,20 +26,55 @@ def _interested(topics) -> set[int]:
     return {t.id for t in topics if user and any(i.user_id == user.id for i in t.interests)}
 
 
-def _board_page(event):
+def _board_regions(event, coming) -> dict:
+    """What the board page's live regions (state, grid) show: the same for every viewer with
+    the same role who comes to the same topics (the cache's key, _live_tag)."""
     user = me()
     topics = board.active_topics(event)
+    return {
+        "event": event,
+        "days": board.days(event),
+        "placed": {(t.room_id, t.slot_id): t for t in topics if t.room_id is not None},
+        "interested": coming,
+        "is_member": allowed(permissions.require_member, user, event),
+        "can_change": allowed(permissions.require_board_change, user, event),
+        "organizer": permissions.is_organizer(user, event),
+    }
+
+
+def _live_tag(event) -> tuple[str, frozenset[int]]:
+    """The ETag of the board page's live regions for this viewer, and the topics they come to."""
+    coming = board.coming_to(event, me())
+    role = permissions.role_in(me(), event)
+    return cache.tag("board.live", event, i18n.current(), str(role), sorted(coming)), coming
+
+
+def _board_page(event):
+    live_etag, coming = _live_tag(event)
     return render_template(
         "board/show.html",
-        event=event,
-        days=board.days(event),
-        placed={(t.room_id, t.slot_id): t for t in topics if t.room_id is not None},
-        interested=_interested(topics),
-        is_member=allowed(permissions.require_member, user, event),
-        can_change=allowed(permissions.require_board_change, user, event),
+        **_board_regions(event, coming),
+        live_etag=live_etag,
         join_form=JoinForm(formdata=None),
         announcements=announcements.recent(event, limit=3),
     )
+
+
+@bp.get("/e/<slug>/live")
+def live(slug):
+    """The board page's live regions alone, for live.js after a version gap or a reconnect:
+    304 if the client has them (If-None-Match), else from the per-version cache."""
+    event = events.get_event(slug, me())  # who may see it first: a private board 404s
+    tag, coming = _live_tag(event)
+
+    def render() -> bytes:
+        g.shared_render = True  # no CSRF token in what other viewers get too
+        try:
+            return render_template("board/live.html", **_board_regions(event, coming)).encode()
+        finally:
+            g.shared_render = False
+
+    return cache.respond(tag, render, "text/html")
 
 
 def marketplace_page(event, *, form: TopicForm | None = None, pitch_form=None,
