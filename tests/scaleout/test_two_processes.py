@@ -4,11 +4,14 @@ through either reaches the clients of both, and the database decides races betwe
 from __future__ import annotations
 
 import redis
+import requests
 
 from tests.live import wait_for
 from tests.notes.conftest import Editor
 from tests.scaleout.clients import (
+    SLUG,
     Phone,
+    api,
     assert_one_winner,
     board,
     free_cell,
@@ -128,3 +131,41 @@ def test_presence_counts_the_phones_on_every_process(pair):
     finally:
         for phone in phones:
             phone.close()
+
+
+def test_the_board_cache_is_one_across_processes(pair):
+    """A tag from one process is a 304 on the other; a change made through either is a new tag
+    on both; a board turned private is no longer served from either's cache to a visitor."""
+    a, b = pair
+    organizer = token(a.url, "kristof@example.org")
+    roel = Phone(a.url, token(a.url, "roel@example.org"))
+
+    def get(server, path, tag=None):
+        headers = {"If-None-Match": tag} if tag else {}
+        return requests.get(server.url + path, headers=headers, timeout=10)
+
+    paths = (f"/api/v1/events/{SLUG}/board", f"/e/{SLUG}/live")
+    try:
+        for path in paths:
+            tag = get(a, path).headers["ETag"]
+            assert get(b, path).headers["ETag"] == tag
+            assert get(b, path, tag).status_code == 304
+        tags = {path: get(a, path).headers["ETag"] for path in paths}
+
+        propose(roel, "Cached on two processes")  # through process A
+        version = board(a.url)["version"]
+        for path in paths:
+            fresh = get(b, path, tags[path])
+            assert fresh.status_code == 200 and fresh.headers["ETag"].startswith(f'"v{version}-')
+            assert get(a, path, fresh.headers["ETag"]).status_code == 304
+            tags[path] = fresh.headers["ETag"]
+
+        response = api(b.url, "PATCH", f"/events/{SLUG}", organizer, json={"visibility": "private"})
+        assert response.status_code == 200, response.text
+        for server in (a, b):
+            for path in paths:
+                assert get(server, path, tags[path]).status_code == 404
+                assert get(server, path).status_code == 404
+    finally:
+        api(a.url, "PATCH", f"/events/{SLUG}", organizer, json={"visibility": "public"})
+        roel.close()

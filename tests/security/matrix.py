@@ -134,6 +134,7 @@ ROUTES: dict[tuple[str, str], Route] = {
                                        lambda w, r: {"join_code": w.join_code, "name": "Quick"}),
     # Pages: the board ------------------------------------------------------------------------
     ("board.show", "GET"): Route(lambda w: f"/e/{w.slug}", MEMBERS),
+    ("board.live", "GET"): Route(lambda w: f"/e/{w.slug}/live", MEMBERS),
     ("board.now", "GET"): Route(lambda w: f"/e/{w.slug}/now", MEMBERS),
     ("board.marketplace", "GET"): Route(lambda w: f"/e/{w.slug}/marketplace", MEMBERS),
     ("board.more", "GET"): Route(lambda w: f"/e/{w.slug}/more", MEMBERS),
@@ -444,7 +445,7 @@ def _note_update() -> bytes:
 # On a *public* event, what anyone may read (the rest of the matrix stays as it is: writes need
 # membership, organizer pages need an organizer).
 PUBLIC_READS = {
-    ("board.show", "GET"), ("board.now", "GET"), ("projector.show", "GET"),
+    ("board.show", "GET"), ("board.live", "GET"), ("board.now", "GET"), ("projector.show", "GET"),
     ("board.marketplace", "GET"), ("board.more", "GET"),
     ("topics.show", "GET"), ("notes.photo", "GET"), ("notes.photo_thumb", "GET"),
     ("notes.actions_page", "GET"), ("notes.actions_csv", "GET"),
