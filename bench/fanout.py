@@ -33,6 +33,9 @@ stays the number of listener processes; the server processes are in the kind's n
 --rush: with --rush-clients (1,000) connected, --rush-drivers driver connections fire
 --rush-claims (200) claims into distinct free cells within --rush-window (10 s), open loop.
 
+--reconnect: only the mass reconnect instead (bench/reconnect.py): --reconnect-clients (1,000)
+refetch the board at once, openspace's cached board against the floor serving the same bytes.
+
 --rounds repeats every (N, server) pair, interleaved, and reports medians and paired ratios.
 On a shared 2-core box: --nice -10 --pin (see docs/performance.md for the figures and method).
 
@@ -962,6 +965,8 @@ def machine() -> dict:
 
 
 def main() -> None:
+    import reconnect  # here: it imports this module's helpers (servers, CPU, quiet waits)
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n", 2)[2])
@@ -1018,6 +1023,7 @@ def main() -> None:
                         help="run openspace on this PostgreSQL database instead of a fresh "
                         "SQLite file: it is EMPTIED before every run (use a database of its own)")
     parser.add_argument("--out", help="JSON file (default bench/results/fanout-<time>.json)")
+    reconnect.add_arguments(parser)
     args = parser.parse_args()
     if args.openspace_gc_freeze and not args.gc_log:
         parser.error("--openspace-gc-freeze needs --gc-log")
@@ -1031,6 +1037,9 @@ def main() -> None:
     set_priority(0, None if args.nice is None else args.nice - 5, args.client_cpus)
     # A SIGTERM becomes SystemExit so every finally (server kill, listener join) still runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.reconnect:
+        reconnect.run(args)
+        return
     plan = [(n, False) for n in args.clients] + ([(args.rush_clients, True)] if args.rush else [])
     runs, discarded = [], []
     started = time.strftime("%Y-%m-%dT%H:%M:%S")

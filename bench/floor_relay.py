@@ -12,6 +12,10 @@ database, the domain rules). Whatever openspace costs above this is ours.
 
 There is one event room, whatever the slug: the benchmark only ever uses one event.
 
+Static files (for `bench/fanout.py --reconnect`): `--static /board.json=FILE` serves FILE's
+bytes, read once into memory, at that path: always 200, no ETag, no compression (the naive
+floor a thousand refetching clients are measured against).
+
 Notes (for bench/notes.py): `note:join` {topic_id, state_vector} joins the note's room and acks
 {ok, update, state_vector} of an empty document; `note:update` {topic_id, update} relays the
 update's bytes unchanged to the room's other clients and acks {ok} - openspace's order of work
@@ -115,6 +119,21 @@ def add_note_handlers(sio: socketio.Server) -> None:
         return {"ok": True}
 
 
+def with_static(app, files: dict[str, bytes]):
+    """The WSGI app, with these paths answered from memory."""
+
+    def wsgi(environ, start_response):
+        body = files.get(environ.get("PATH_INFO", ""))
+        if body is None:
+            return app(environ, start_response)
+        kind = "application/json" if environ["PATH_INFO"].endswith(".json") else \
+            "text/html; charset=utf-8"
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wsgi
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -123,11 +142,20 @@ def main() -> None:
     parser.add_argument("--version-start", type=int, default=0)
     parser.add_argument("--ping-interval", type=int, default=10)
     parser.add_argument("--ping-timeout", type=int, default=10)
+    parser.add_argument("--static", action="append", default=[], metavar="PATH=FILE",
+                        help="also serve FILE's bytes at PATH (repeatable)")
     args = parser.parse_args()
 
     raise_file_limit(args.max_connections + 256)
     sio = build_server(args.version_start, args.ping_interval, args.ping_timeout)
     app = socketio.WSGIApp(sio)
+    if args.static:
+        files = {}
+        for item in args.static:
+            path, _, name = item.partition("=")
+            with open(name, "rb") as file:
+                files[path] = file.read()
+        app = with_static(app, files)
     print(f"floor relay: serving on http://{args.host}:{args.port} (eventlet, up to "
           f"{args.max_connections} connections)", flush=True)
     # Same listen socket and server call as Flask-SocketIO's socketio.run() under eventlet.
