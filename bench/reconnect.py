@@ -311,7 +311,7 @@ def _medians(runs: list[dict]) -> dict:
                          if any(r["ratios"][k] is not None for r in rows) else None
                          for k in keys}
         for case in ("floor", "openspace_stale", "openspace_current"):
-            summary[name][f"{case}_all_s"] = statistics.median(
+            summary[name][f"{case}_all_s_median"] = statistics.median(
                 r[case]["all_s"] for r in rows if r[case]["all_s"] is not None) \
                 if any(r[case]["all_s"] is not None for r in rows) else None
             summary[name][f"{case}_failed"] = sum(r[case]["failed"] for r in rows)
@@ -341,7 +341,5 @@ def _table(runs: list[dict]) -> str:
     summary = _medians(runs)
     lines.append("")
     for name, figures in summary.items():
-        lines.append(f"median ratios, {name}: " + ", ".join(
-            f"{k} {v}" for k, v in figures.items() if k.startswith("openspace_") and "_" in k
-            and not k.endswith("_failed") and k.count("_s") + k.count("_ms") and v is not None))
+        lines.append(f"medians, {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     return "\n".join(lines)

@@ -5,9 +5,10 @@ A thousand phones refetch the board at once after a restart or a wifi blip; most
 it already (304, no body), the others get bytes rendered and compressed once.
 
 A tag names the content it stands for: the event's row (its board version, which every board
-change bumps, and its name, zone, language, state, visibility...), the names of the conveners
-its topics show (a rename changes the board, not its version), the build, and, for a page's
-fragment, the language and what of the viewer it shows (their role, the topics they come to).
+change bumps, and its name, zone, language, state, visibility...; not its join code), the
+names of the conveners its topics show (a rename changes the board, not its version), the build
+(templates, icons), and, for a page's fragment, the language and what of the viewer it shows
+(their role, the topics they come to), hashed with the app's secret key.
 All of it is read from the database on every request, so every process computes the same tag
 for the same board, and a change committed by any process (or the CLI) is a new tag on all of
 them: there is nothing to invalidate by message, and no tag outlives what it names. The
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from ...extensions import db
 from ...models import Event, Topic, TopicStatus, User
 
 ENTRIES = 256  # rendered bodies kept per process (a board's JSON ~10-40 kB, with encodings)
+SECRET_COLUMNS = frozenset({"join_code"})  # not on the board, and not to be guessed at from a tag
 HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
 
 
@@ -60,7 +63,6 @@ class _Bodies:
             return entry
 
 
-
 def bodies() -> _Bodies:
     """This app's bodies (one app per process when serving; the tests make many)."""
     return current_app.extensions.setdefault("board_cache", _Bodies(ENTRIES))
@@ -79,17 +81,34 @@ def _conveners(event: Event) -> list[tuple[int, str]]:
     return [tuple(row) for row in db.session.execute(_CONVENERS, {"event_id": event.id})]
 
 
+TEMPLATES = ("board/live.html", "board/_state.html", "board/_grid.html", "_macros.html")
+
+
 def _build() -> str:
-    # A deployment may render the same board differently (templates, the icon sprite's URL).
-    return current_app.config.get("BUILD_ID", "") + url_for("static", filename="icons.svg")
+    """What a deployment changes in how the same board renders: the templates the fragment is
+    made of, the icon sprite's fingerprint, OPENSPACE_BUILD_ID (once per process)."""
+    app = current_app._get_current_object()
+    known = app.extensions.get("board_cache_build")
+    if known is None:
+        sources = "".join(app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+                          for name in TEMPLATES)
+        known = hashlib.sha256((sources + app.config.get("BUILD_ID", "")
+                                + url_for("static", filename="icons.svg")).encode()).hexdigest()
+        app.extensions["board_cache_build"] = known
+    return known
 
 
 def tag(kind: str, event: Event, *viewer: object) -> str:
     """The ETag of `kind` (the board JSON, a page's fragments) of this event as it is now, for a
     viewer described by `viewer` (what of them the content shows; nothing if it shows nothing)."""
-    row = [str(getattr(event, column.key)) for column in Event.__table__.columns]
+    row = [str(getattr(event, column.key)) for column in Event.__table__.columns
+           if column.key not in SECRET_COLUMNS]
     named = repr((kind, _build(), row, _conveners(event), viewer)).encode()
-    return f'"v{event.board_version}-{hashlib.sha256(named).hexdigest()[:20]}"'
+    # Keyed by the app's secret: a tag tells nobody anything about what it was made of.
+    key = current_app.secret_key
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, named,
+                      hashlib.sha256).hexdigest()
+    return f'"v{event.board_version}-{digest[:20]}"'
 
 
 def client_has(tag_: str) -> bool:
