@@ -169,3 +169,14 @@ def test_a_board_turned_private_is_not_served_to_outsiders_from_its_cache(app, w
     # Members still see it (the visibility is on the board's tag: a new one).
     still = fetch_live(member, world.event, member_tag)
     assert still.status_code == 200 and still.headers["ETag"] != member_tag
+
+
+def test_a_new_join_code_is_not_a_new_tag(app, client, world):
+    """The join code is not on the board, so it is not in its tag (which anyone may read)."""
+    urls = (live_url(world.event), f"/api/v1/events/{world.event.slug}/board")
+    tags = [client.get(url).headers["ETag"] for url in urls]
+    with app.app_context():
+        events.regenerate_join_code(event=db.session.get(Event, world.event.id),
+                                    user=db.session.get(User, world.organizer.id))
+    assert [client.get(url, headers={"If-None-Match": tag}).status_code
+            for url, tag in zip(urls, tags, strict=True)] == [304, 304]
