@@ -414,14 +414,17 @@ def update_room(*, room: Room, user: User, data: dict[str, Any]) -> Room:
 
 
 def delete_room(*, room: Room, user: User) -> None:
-    """Remove a room; sessions placed in it go back to the marketplace."""
+    """Remove a room; sessions placed in it go back to the marketplace (and whoever said
+    they'll come to one hears of it, if they asked to: mail/notifications.py)."""
     with writing():
         event = room.event
         require_organizer(user, event)
-        for topic in db.session.scalars(sa.select(Topic).where(Topic.room_id == room.id)):
+        placed = list(db.session.scalars(sa.select(Topic).where(Topic.room_id == room.id)))
+        for topic in placed:
             topic.room_id = topic.slot_id = None
             topic.status = TopicStatus.PROPOSED
         db.session.flush()
+        notifications.topics_changed(placed, actor=user)
         room_id = room.id
         db.session.delete(room)
         version = bump_version(event)
@@ -497,6 +500,8 @@ def get_slot(event: Event, slot_id: Any) -> Slot:
 
 
 def update_slot(*, slot: Slot, user: User, data: dict[str, Any]) -> Slot:
+    """Change a time slot; a new time moves the sessions placed in it, which whoever said
+    they'll come to one hears of (if they asked to)."""
     with writing():
         event = slot.event
         require_organizer(user, event)
@@ -506,8 +511,14 @@ def update_slot(*, slot: Slot, user: User, data: dict[str, Any]) -> Slot:
         ):
             raise Conflict(_("Sessions are placed in this slot; move them first."),
                            code="slot_in_use")
+        moved = any(getattr(slot, key) != values[key] for key in ("starts_at", "ends_at")
+                    if key in values)
         for key, value in values.items():
             setattr(slot, key, value)
+        if moved:  # the sessions placed in it moved in time
+            notifications.topics_changed(
+                db.session.scalars(sa.select(Topic).where(Topic.slot_id == slot.id)),
+                actor=user)
         version = bump_version(event)
         payload = slot_dict(slot)
     announce(event.id, version, "slot_changed", slot=payload)
@@ -515,14 +526,17 @@ def update_slot(*, slot: Slot, user: User, data: dict[str, Any]) -> Slot:
 
 
 def delete_slot(*, slot: Slot, user: User) -> None:
-    """Remove a time slot; sessions placed in it go back to the marketplace."""
+    """Remove a time slot; sessions placed in it go back to the marketplace (and whoever said
+    they'll come to one hears of it, if they asked to)."""
     with writing():
         event = slot.event
         require_organizer(user, event)
-        for topic in db.session.scalars(sa.select(Topic).where(Topic.slot_id == slot.id)):
+        placed = list(db.session.scalars(sa.select(Topic).where(Topic.slot_id == slot.id)))
+        for topic in placed:
             topic.room_id = topic.slot_id = None
             topic.status = TopicStatus.PROPOSED
         db.session.flush()
+        notifications.topics_changed(placed, actor=user)
         slot_id = slot.id
         db.session.delete(slot)
         version = bump_version(event)

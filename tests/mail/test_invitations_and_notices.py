@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from openspace.domain import board, events
 from openspace.domain.mail import notifications
 from openspace.extensions import db
-from openspace.models import Event, Membership, Role, Topic, User, utcnow
+from openspace.models import Event, Membership, Role, Room, Topic, User, utcnow
 from tests.mail.smtp import REFUSE_DOMAIN, link_in, text_of
 from tests.web.conftest import login_as
 
@@ -213,3 +213,45 @@ def test_the_summary_published_is_mailed_to_members_who_asked(
     [mail] = smtp.inbox.to("fan@example.org")
     assert mail["Subject"] == "The summary of Private Camp is out"
     assert fan_client.get(link_in(mail)).status_code == 200
+
+
+def test_a_session_whose_slot_gets_a_new_time_is_a_move(
+        app, smtp, deliver, quick_user_in, world_of, make_user_in):
+    organizer, event, fan_id, fan_client, ids, (room, other, slot) = _opted_in_world(
+        app, quick_user_in, world_of, make_user_in)
+    with app.app_context():
+        org = db.session.get(User, organizer.id)
+        event_ = db.session.get(Event, event.id)
+        slot_ = events.get_slot(event_, slot)
+        events.update_slot(slot=slot_, user=org, data={"label": "Round one"})  # not a move
+        assert deliver(now=utcnow() + timedelta(hours=1)) == 0
+        events.update_slot(slot=events.get_slot(event_, slot), user=org, data={
+            "starts_at": "2026-11-23T14:00", "ends_at": "2026-11-23T15:00"})
+    assert deliver(now=utcnow() + notifications.QUIET + timedelta(seconds=1)) == 1
+    [mail] = smtp.inbox.to("fan@example.org")
+    assert mail["Subject"] == "Private Camp: Hiring has changed"
+    assert "Hiring is now in Atrium, Mon 23 Nov, 14:00–15:00 CET" in text_of(mail)
+
+
+def test_sessions_of_a_removed_room_or_slot_go_back_to_the_marketplace_and_say_so(
+        app, smtp, deliver, quick_user_in, world_of, make_user_in):
+    organizer, event, fan_id, fan_client, ids, (room, other, slot) = _opted_in_world(
+        app, quick_user_in, world_of, make_user_in)
+    with app.app_context():
+        org = db.session.get(User, organizer.id)
+        events.delete_room(room=db.session.get(Room, room), user=org)
+    assert deliver(now=utcnow() + notifications.QUIET + timedelta(seconds=1)) == 1
+    [mail] = smtp.inbox.to("fan@example.org")
+    assert "Hiring is back on the marketplace" in text_of(mail)
+
+    smtp.inbox.clear()
+    with app.app_context():
+        org = db.session.get(User, organizer.id)
+        board.place_topic(topic=db.session.get(Topic, ids[1]), user=org, room_id=other,
+                          slot_id=slot)
+        assert deliver(now=utcnow() + timedelta(hours=1)) == 0  # placed, not moved
+        events.delete_slot(slot=events.get_slot(db.session.get(Event, event.id), slot),
+                           user=org)
+    assert deliver(now=utcnow() + timedelta(hours=2)) == 1
+    [mail] = smtp.inbox.to("fan@example.org")
+    assert "Pricing is back on the marketplace" in text_of(mail)
