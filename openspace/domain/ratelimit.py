@@ -79,10 +79,10 @@ LIMITS = {
     # Wrong join codes, per client address and per user: 20, then 6 a minute. Right codes
     # (a QR code scanned by a whole venue) cost nothing.
     "join_code": Limit(rate=1 / 10, burst=20),
-    # Mail (domain/mail/): asking for a reset, sign-in or confirmation link, per client address
-    # (30 at once, then 6 a minute); mails to one address, whoever asks (3, then one per
-    # 5 minutes: nobody's inbox is flooded through us); invitations per organizer (100 at once
-    # for a list of attendees, then 6 a minute).
+    # Mail (domain/mail/): asking for a reset or sign-in link, per client address, and for an
+    # address confirmation, per logged-in user (30 at once, then 6 a minute); mails to one
+    # address, whoever asks (3, then one per 5 minutes: nobody's inbox is flooded through us);
+    # invitations per organizer (100 at once for a list of attendees, then 6 a minute).
     # Malformed messages and bodies (errors.Malformed: not JSON, nested too deeply, not an
     # object), which no working client sends: 20, then 6 a minute, per user, or per client
     # address (HTTP) and per connection (Socket.IO) when anonymous. Past that a socket is cut

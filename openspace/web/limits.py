@@ -32,6 +32,10 @@ ACTIONS = {
     "notes.tick_action": "note",
     "api.tick_action_item": "note",
     "events.invite": "invite",
+    "events.add_organizer": "invite",  # an invitation too (with the organizer role)
+    # A logged-in person asking for a mail (adding an address): per person, not per address,
+    # which a whole venue shares.
+    "auth.add_email": "mail_request",
     "events.restore": "restore",
     "events.confirm_restore": "restore",
     "api.advisor_suggest": "advisor",

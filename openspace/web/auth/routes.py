@@ -328,8 +328,7 @@ def add_email():
     if not form.posted():
         return redirect(url_for("auth.account"))
     try:
-        sent = tokens.request_email_confirmation(user=me(), email=form.email.data,
-                                                 client=request.remote_addr)
+        sent = tokens.request_email_confirmation(user=me(), email=form.email.data)
     except DomainError as error:
         form.show_error(error)
         return _account_page(error.status, email=form)
