@@ -126,3 +126,12 @@ def quick_user_in():
             return user
 
     return make
+
+
+@pytest.fixture
+def mail_off_client(tmp_path):
+    """A test client of an app that sends no mail (no OPENSPACE_MAIL_URL)."""
+    (tmp_path / "off").mkdir()
+    app = make_app(tmp_path / "off", "")
+    yield app.test_client()
+    close_app(app)

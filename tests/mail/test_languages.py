@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from openspace.domain.mail import MailOff
 from openspace.extensions import db
 from openspace.models import Event, User
 from tests.mail.smtp import link_in, text_of
@@ -63,3 +64,21 @@ def test_an_invitation_speaks_the_events_language_whatever_the_organizer_reads(
     assert mail["Subject"] == "Sei invitato a Private Camp"
     assert "Olga ti invita a Private Camp come co-organizzatore su openspace." in text_of(mail)
     assert "Il link funziona una volta, per 7 giorni." in text_of(mail)
+
+
+def test_the_pages_that_ask_for_mail_answer_in_the_readers_language(app, make_user,
+                                                                   mail_off_client):
+    """'Look in your mail' and 'this server sends no mail' are translated like the pages."""
+    make_user(email="ada@example.org")
+    client = app.test_client()
+    for path in ("/password/forgot", "/login/link"):
+        done = client.post(path, data={"email": "ada@example.org"},
+                           headers={"Accept-Language": "de"}, follow_redirects=True)
+        assert "Wenn ein Konto diese Adresse hat" in done.data.decode()
+    refused = mail_off_client.post("/password/forgot", data={"email": "ada@example.org"},
+                                   headers={"Accept-Language": "de"})
+    assert refused.status_code == 503
+    assert "Dieser Server verschickt keine E-Mails" in refused.data.decode()
+    with mail_off_client.application.test_request_context(
+            "/", headers={"Accept-Language": "de"}):
+        assert "OPENSPACE_MAIL_URL nicht eingerichtet" in MailOff().message

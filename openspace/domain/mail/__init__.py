@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ...i18n import _l
 from ..errors import DomainError
 
 
 class MailOff(DomainError):
     code = "mail_off"
     status = 503
-    message = ("This server sends no mail (its operator has not set up OPENSPACE_MAIL_URL), so "
-               "nothing can be sent by email.")
+    message = _l("This server sends no mail (its operator has not set up OPENSPACE_MAIL_URL), "
+                 "so nothing can be sent by email.")
 
 
 def enabled() -> bool:

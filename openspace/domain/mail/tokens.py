@@ -43,8 +43,8 @@ LIFETIME = {
 }
 SECRET_BYTES = 32
 # The same for every request, whatever the address: nobody learns who has an account here.
-SENT_MESSAGE = ("If an account has that address, a link is on its way to it. It works once, "
-                "for an hour. Nothing there? Look in the spam folder, or ask again later.")
+SENT_MESSAGE = _l("If an account has that address, a link is on its way to it. It works once, "
+                  "for an hour. Nothing there? Look in the spam folder, or ask again later.")
 
 
 class LinkInvalid(DomainError):
@@ -124,7 +124,7 @@ def consume(secret: object, purpose: str, *, now: datetime | None = None) -> Mai
 
 @dataclass(frozen=True)
 class Sent:
-    message: str = SENT_MESSAGE
+    message: str  # what the asker is told, in the request's language
 
 
 def _account_for(email: str) -> User | None:
@@ -153,7 +153,7 @@ def _request(email: object, client: str | None, purpose: str, next_path: str = "
                               template="signin", kind=SIGNIN, user_id=user.id, user=user,
                               link=url_for("auth.signin_link", token=secret, _external=True),
                               hours=1)
-    return Sent()
+    return Sent(str(SENT_MESSAGE))
 
 
 def request_password_reset(*, email: object, client: str | None = None) -> Sent:
