@@ -30,6 +30,7 @@ def create_app(config_class: type = Config) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    check_mail_url(app)
     app.json = BoundedJSONProvider(app)  # request bodies: nesting bounded before parsing
     register_extensions(app)
     register_i18n(app)
@@ -40,6 +41,15 @@ def create_app(config_class: type = Config) -> Flask:
     register_security(app)
     register_limits(app)
     return app
+
+
+def check_mail_url(app: Flask) -> None:
+    """A mistyped OPENSPACE_MAIL_URL stops the start: else mail would count as on and every
+    mail would wait for a server that cannot be reached (ValueError names what is wrong)."""
+    from .domain.mail import transport
+
+    if app.config.get("MAIL_URL"):
+        transport.parse_url(app.config["MAIL_URL"])
 
 
 def register_extensions(app: Flask) -> None:

@@ -178,3 +178,12 @@ def test_the_worker_loop_sends_what_a_request_queued(app, smtp, make_user_in):
     app.test_client().post("/login/link", data={"email": "ada@example.org"})
     queue.run_worker(app, rounds=1)
     assert len(smtp.inbox.to("ada@example.org")) == 1
+
+
+@pytest.mark.parametrize("url", ["smtp//mail.example.org", "http://mail.example.org",
+                                 "smtp://mail.example.org?startls=1", "smtp://:25"])
+def test_a_mistyped_mail_url_stops_the_start_instead_of_every_mail(tmp_path, url):
+    """Else mail would count as on, and every mail would wait in the queue for a server
+    that can never be reached, with nothing but a log line to say why."""
+    with pytest.raises(ValueError, match="OPENSPACE_MAIL_URL"):
+        make_app(tmp_path, url)
