@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from openspace.domain import backup
-from openspace.extensions import db
+from openspace.extensions import db, socketio
 from openspace.models import MailToken, User, utcnow
 from tests.conftest import login
 from tests.mail.conftest import SENDER, rewrite_emails
@@ -29,6 +30,8 @@ def test_a_forgotten_password_is_reset_by_the_mailed_link_and_other_sessions_end
     other_device = app.test_client()
     assert login(other_device, "ada@example.org").status_code == 302
     assert other_device.get("/account").status_code == 200
+    live = socketio.test_client(app, flask_test_client=other_device)
+    assert live.is_connected()
 
     response = _ask_reset(client, "ada@example.org")
     assert response.status_code == 302
@@ -48,6 +51,7 @@ def test_a_forgotten_password_is_reset_by_the_mailed_link_and_other_sessions_end
     assert client.get("/account").status_code == 200  # this browser is logged in
 
     assert other_device.get("/account").status_code == 302  # the other one is not
+    assert not live.is_connected()  # and its live connection is cut
     fresh = app.test_client()
     assert login(fresh, "ada@example.org", PASSWORD).status_code == 401
     assert login(fresh, "ada@example.org", "a brand new one").status_code == 302
@@ -152,3 +156,50 @@ def test_a_password_reset_also_sets_a_first_password(app, client, smtp, deliver)
     assert client.post(path, data={"password": "my first password"}).status_code == 302
     assert login(app.test_client(), "imported@example.org",
                  "my first password").status_code == 302
+
+
+def _mailed_link(kind, app, smtp, deliver, make_user_in, world_of, quick_user_in):
+    """The path of a link of this kind, as it arrived in its mail, and a client to open it."""
+    from tests.web.conftest import login_as
+
+    client = app.test_client()
+    if kind == "signin":
+        make_user_in(app, "ada@example.org")
+        client.post("/login/link", data={"email": "ada@example.org"})
+        body = {}
+    elif kind == "confirm":
+        login_as(client, quick_user_in(app, "Quinn"))
+        client.post("/account/email", data={"email": "ada@example.org"})
+        body = {}
+    else:
+        organizer, event = world_of(app)
+        login_as(client, organizer)
+        client.post(f"/e/{event.slug}/invitations", data={"email": "ada@example.org"})
+        client = app.test_client()
+        body = {"name": "Ada"}
+    assert deliver() == 1
+    return link_in(smtp.inbox.to("ada@example.org")[0]), client, body
+
+
+@pytest.mark.parametrize("kind", ["signin", "confirm", "invite"])
+def test_every_kind_of_link_refuses_tampering_and_expiry_then_works_once(
+        kind, app, smtp, deliver, make_user_in, world_of, quick_user_in):
+    path, client, body = _mailed_link(kind, app, smtp, deliver, make_user_in, world_of,
+                                      quick_user_in)
+    tampered = path[:-1] + ("A" if path[-1] != "A" else "B")
+    for bad in (tampered, path[:-5]):
+        response = client.post(bad, data=body)
+        assert response.status_code == 400 and b"not valid" in response.data, bad
+    with app.app_context():
+        real_expiry = db.session.scalar(sa.select(MailToken.expires_at))
+        db.session.execute(sa.update(MailToken).values(expires_at=utcnow()))
+        db.session.commit()
+    expired = client.get(path)
+    assert expired.status_code == 400 and b"expired" in expired.data
+    assert client.post(path, data=body).status_code == 400
+    with app.app_context():
+        db.session.execute(sa.update(MailToken).values(expires_at=real_expiry))
+        db.session.commit()
+    assert client.post(path, data=body).status_code == 302
+    again = app.test_client().post(path, data=body)
+    assert again.status_code == 400 and b"used already" in again.data
