@@ -641,8 +641,8 @@ def _preview(event: Event, users: dict[str, User], made: set[int], owner: User |
              data: dict) -> dict:
     people = list({id(u): u for u in users.values()}.values())
     return {
-        "name": event.name, "slug": event.slug, "starts_on": event.starts_on.isoformat(),
-        "ends_on": event.ends_on.isoformat(), "visibility": str(event.visibility),
+        "name": event.name, "slug": event.slug, "starts_on": event.starts_on,
+        "ends_on": event.ends_on, "visibility": str(event.visibility),
         "rooms": len(data["rooms"]), "slots": len(data["slots"]),
         "topics": len(data["topics"]), "members": len(data["members"]),
         "notes": sum(1 for t in data["topics"] if t["note"] is not None),

@@ -188,6 +188,7 @@ FILTERS = {
     "format_day": formats.format_day,  # Monday, November 23 / lundi 23 novembre
     "format_day_short": formats.format_day_short,  # Mon, Nov 23
     "format_date": formats.format_date,  # Nov 23, 2026 (medium)
+    "format_date_range": formats.format_date_range,  # {{ start|format_date_range(end) }}
     # {{ note.updated_at|format_datetime(tz=event.timezone, utc=True) }}
     "format_datetime": formats.format_datetime,
     "format_number": formats.format_number,  # 1,234.5 / 1.234,5

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import _missing
-from tests.browser.pages import ROLES, ids, pages_for, setup, show_notes_editor, url
+from tests.browser.pages import ROLES, ids, open_page, pages_for, setup, show_notes_editor
 from tests.live import DEMO_PASSWORD, LiveServer
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -60,10 +60,11 @@ def server(tmp_path_factory):
     if not AXE.exists():
         _missing("axe-core is not installed (npm ci)")
     live = LiveServer(tmp_path_factory.mktemp("a11y"))
-    setup(live)
+    live.smtp = setup(live)
     live.start()
     yield live
     live.stop()
+    live.smtp.stop()
 
 
 def _context(browser, server, role, theme, size):
@@ -96,12 +97,12 @@ def _axe(page) -> list[str]:
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_on_a_phone_passes_axe_with_big_targets_and_no_sideways_scroll(
         browser, server, role, theme):
-    values = ids(server.url)
+    values = ids(server.url, server.smtp)
     context, page = _context(browser, server, role, theme, PHONE)
     problems = {}
     try:
         for spec in pages_for(role):
-            response = page.goto(url(server.url, spec, values), wait_until="networkidle")
+            response = open_page(page, server.url, spec, values)
             assert response.status == 200, (spec.name, response.status)
             show_notes_editor(page)
             found = _axe(page)
@@ -119,12 +120,12 @@ def test_every_page_on_a_phone_passes_axe_with_big_targets_and_no_sideways_scrol
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_on_a_wide_screen_passes_axe(browser, server, role, theme):
-    values = ids(server.url)
+    values = ids(server.url, server.smtp)
     context, page = _context(browser, server, role, theme, WIDE)
     problems = {}
     try:
         for spec in pages_for(role):
-            page.goto(url(server.url, spec, values), wait_until="networkidle")
+            open_page(page, server.url, spec, values)
             show_notes_editor(page)
             found = _axe(page)
             if found:

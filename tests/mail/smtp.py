@@ -73,8 +73,8 @@ def html_of(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
 
 
-def link_in(message: EmailMessage) -> str:
-    """The path of the (first) link of this site in the mail's text part."""
-    found = re.search(r"http://localhost(/\S+)", text_of(message))
+def link_in(message: EmailMessage, base: str = "http://localhost") -> str:
+    """The path of the (first) link of the site at `base` in the mail's text part."""
+    found = re.search(re.escape(base) + r"(/\S+)", text_of(message))
     assert found, text_of(message)
     return found.group(1)
