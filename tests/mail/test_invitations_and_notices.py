@@ -255,3 +255,14 @@ def test_sessions_of_a_removed_room_or_slot_go_back_to_the_marketplace_and_say_s
     assert deliver(now=utcnow() + timedelta(hours=2)) == 1
     [mail] = smtp.inbox.to("fan@example.org")
     assert "Pricing is back on the marketplace" in text_of(mail)
+
+
+def test_a_quick_join_is_told_it_can_keep_its_account_by_adding_an_email(app, world_of):
+    organizer, event = world_of(app)
+    phone = app.test_client()
+    joined = phone.post(f"/e/{event.slug}/join", data={"name": "Quinn",
+                                                       "join_code": event.join_code},
+                        follow_redirects=True)
+    assert joined.status_code == 200
+    assert "Add your email under your name (top right)" in joined.data.decode()
+    assert b'id="add-email"' in phone.get("/account").data

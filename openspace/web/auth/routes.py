@@ -232,8 +232,13 @@ def quick_join(slug):
         events.join_event(event=event, user=user, join_code=code)
         # A long-lived remember cookie is what keeps a password-less account on this phone.
         _start_session(user, remember=True)
-        flash(_("Welcome, %(name)s! You are in. Add an email and password under your name "
-                "(top right) to use this account on another device.", name=user.name), "success")
+        if mail.enabled():  # an address alone keeps it: sign-in links come there
+            flash(_("Welcome, %(name)s! You are in. Add your email under your name (top right) "
+                    "to keep this account on another device.", name=user.name), "success")
+        else:
+            flash(_("Welcome, %(name)s! You are in. Add an email and password under your name "
+                    "(top right) to use this account on another device.", name=user.name),
+                  "success")
         return redirect(onward)
     return render_template("auth/join.html", event=event, form=form, after=after)
 
