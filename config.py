@@ -34,6 +34,21 @@ def database_url(url: str) -> str:
     return url
 
 
+def _milliseconds(name: str, default: int) -> int:
+    """A whole number of milliseconds from the environment, 0 to 1,000; a bad value stops
+    start-up."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        millis = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of milliseconds, not {value!r}") from None
+    if not 0 <= millis <= 1000:
+        raise ValueError(f"{name} must be from 0 to 1000 milliseconds, not {millis}")
+    return millis
+
+
 def _seconds(name: str, default: int) -> int:
     """A whole number of seconds from the environment, at least 1; a bad value stops start-up."""
     value = (os.environ.get(name) or "").strip()
@@ -94,6 +109,9 @@ class Config:
     # client takes both from the server, so it notices a dead server as quickly.
     PING_INTERVAL = _seconds("OPENSPACE_PING_INTERVAL", 10)
     PING_TIMEOUT = _seconds("OPENSPACE_PING_TIMEOUT", 10)
+    # How long board changes are held for the clients that take them in batches (event:join
+    # with batch: true, as the browser does), in milliseconds; docs/performance.md measured it.
+    BOARD_BATCH_WINDOW = _milliseconds("OPENSPACE_BOARD_BATCH_MS", 50) / 1000
     # A refused (429) request or socket message is answered this many seconds late (at most
     # its Retry-After): waiting costs the server nothing, and a client flooding over a few
     # connections gets a few refusals a second instead of hundreds, each of which costs CPU.

@@ -20,6 +20,8 @@
 //   [data-pitch-queue]    the opening marketplace's pitch queue: pitches.js patches it from
 //                         pitch:changed
 // Changes arrive as board:changed {version, kind, topic?|topics?}; versions increase by one.
+// This page asks for them in batches (event:join with batch: true): board:batch {changes: [...]}
+// carries several, in order, each applied as if it had come alone.
 // A change that is not exactly the next version means we missed something: refetch the page.
 import { io } from "socket.io-client";
 import { _, ngettext } from "./i18n.js";
@@ -204,11 +206,12 @@ async function refetch({ quiet = false } = {}) {
   return refetching;
 }
 
+// Applies one change; false when it made the page refetch (what follows it is in the answer).
 function onChange(change) {
-  if (change.version <= version) return; // old news (we refetched past it)
-  if (change.version !== version + 1) { refetch(); return; }
+  if (change.version <= version) return true; // old news (we refetched past it)
+  if (change.version !== version + 1) { refetch(); return false; }
   const topics = change.topics || (change.topic ? [change.topic] : []);
-  if (!topics.length) { refetch(); return; } // rooms, slots, lock state: re-render the page
+  if (!topics.length) { refetch(); return false; } // rooms, slots, lock state: re-render
   // The marketplace page draws placed topics with their room and time, which a change does
   // not carry; a filtered one would have to know the filter: both ask the server again.
   const market = document.querySelector("[data-placed-list]");
@@ -218,14 +221,21 @@ function onChange(change) {
     root.dataset.version = version;
     delete root.dataset.liveEtag;
     refetch({ quiet: true });
-    return;
+    return true;
   }
   for (const topic of topics) {
-    if (!updateInPlace(topic) && !applyTopic(topic)) { refetch(); return; }
+    if (!updateInPlace(topic) && !applyTopic(topic)) { refetch(); return false; }
   }
   delete root.dataset.liveEtag; // patched here: no longer what the server's tag names
   version = change.version;
   root.dataset.version = version;
+  return true;
+}
+
+function onBatch(batch) {
+  for (const change of (batch && batch.changes) || []) {
+    if (!onChange(change)) return;
+  }
 }
 
 function onAnnouncement({ kind, announcement }) {
@@ -295,7 +305,7 @@ if (root) {
   const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
   let joinedOnce = false;
   socket.on("connect", () => {
-    socket.emit("event:join", { slug: root.dataset.slug }, (ack) => {
+    socket.emit("event:join", { slug: root.dataset.slug, batch: true }, (ack) => {
       if (!ack || !ack.ok) {
         setStatus("offline", (ack && ack.error.message) || _("Refused"));
         return;
@@ -311,6 +321,7 @@ if (root) {
   socket.on("disconnect", () => setStatus("offline", _("Offline — reconnecting…")));
   socket.io.on("reconnect_attempt", () => setStatus("offline", _("Offline — reconnecting…")));
   socket.on("board:changed", onChange);
+  socket.on("board:batch", onBatch);
   // The event turned private or was deleted: the page reloads into what this visitor may see.
   socket.on("access:ended", () => { socket.disconnect(); window.location.reload(); });
   socket.on("announcement", onAnnouncement);

@@ -85,18 +85,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def _client_manager(app: Flask) -> dict:
-    """Redis fan-out through realtime.RedisQueue (it also repairs lost messages); always named,
-    because the one socketio object keeps options from an earlier app (tests make many)."""
-    url = app.config["MESSAGE_QUEUE"]
-    if url and url.startswith(("redis://", "rediss://", "unix://")):
-        from .realtime import RedisQueue
+    """Redis fan-out through realtime.RedisQueue (it also repairs lost messages), else one
+    process's realtime.BoardDelivery (both send batched board changes to the clients that ask);
+    always named, because the one socketio object keeps options from an earlier app (tests make
+    many)."""
+    from .realtime import BoardDelivery, RedisQueue
 
+    url = app.config["MESSAGE_QUEUE"]
+    window = app.config["BOARD_BATCH_WINDOW"]
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
         return {"client_manager": RedisQueue(url, channel=app.config["MESSAGE_QUEUE_CHANNEL"],
-                                             app=app)}
-    if url:  # another kind of queue: Flask-SocketIO builds it
+                                             app=app, batch_window=window)}
+    if url:  # another kind of queue: Flask-SocketIO builds it (and board changes go singly)
         socketio.server_options.pop("client_manager", None)
         return {}
-    return {"client_manager": None}
+    return {"client_manager": BoardDelivery(batch_window=window)}
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,13 @@ arrives. So each process also watches the versions it has delivered to its own c
 the database, and where the database is ahead for longer than a message takes, it tells them
 (`board:changed` with kind "resync" and the current version): they refetch the board.
 
+Clients that ask for it (`event:join` with `batch: true`) get the board's changes in batches:
+`BoardDelivery`, the process's Socket.IO manager, holds them for a short window after they
+reach the process (from this process's own commits or through Redis) and sends them as one
+`board:batch` message, in version order. The window lives where the changes are delivered, not
+where they are committed: every process sends its clients what it received, in the order Redis
+gave it, so each recipient's versions stay consecutive whichever process committed them.
+
 Presence ("N people online") is counted per process, where the sockets are; with several
 processes each keeps its counts in Redis too, so every announcement carries the total.
 """
@@ -51,12 +58,19 @@ ACCESS_ROOM = "openspace:access"
 recheck_rooms = Namespace().signal("recheck-rooms")
 
 EVENT_ROOM = "event:"
+# The sockets of an event that take its board changes in batches (they are in its event room
+# too, for everything else the event sends).
+BATCH_ROOM = "board-batch:"
 RESYNC_EVERY = 2.0  # seconds between two looks at the database; a lag is acted on at the second
 PRESENCE_STALE = 5 * RESYNC_EVERY  # a process's count not refreshed for this long is gone
 
 
 def event_room(event_id: int) -> str:
     return f"{EVENT_ROOM}{event_id}"
+
+
+def batch_room(event_id: int) -> str:
+    return f"{BATCH_ROOM}{event_id}"
 
 
 def note_room(topic_id: int) -> str:
@@ -193,13 +207,92 @@ def _relay_note_awareness(topic_id: int, *, update: bytes, origin: str | None = 
                   to=note_room(topic_id), skip_sid=origin)
 
 
-class RedisQueue(python_socketio.RedisManager):
-    """Flask-SocketIO's Redis fan-out, plus the resync watch described above."""
+class _Skipping(list):
+    """The `skip_sid` list Manager.emit is given, looked up as a set: it asks `sid not in
+    skip_sid` for every recipient, and a thousand batching sockets would make that quadratic."""
 
-    def __init__(self, url: str, *, channel: str, app: Flask) -> None:
+    def __init__(self, sids) -> None:
+        super().__init__()
+        self._sids = set(sids)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._sids
+
+
+class BoardDelivery(python_socketio.Manager):
+    """Delivers to this process's sockets; `board:changed` to an event's room goes at once to
+    the sockets that take single changes, and is held for the window for those in the event's
+    batch room, which get everything the window collected as one `board:batch`
+    {changes: [...]}, each version once, in order.
+
+    The window opens with the first change and closes `batch_window` seconds later; when the
+    process is busy the timer fires late and the batch grows, which is when merging saves most
+    (one websocket message per socket instead of several). Sent after the commit like every
+    broadcast: what reaches the manager was committed.
+    """
+
+    batch_window = 0.05
+
+    def __init__(self, *args, batch_window: float | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if batch_window is not None:
+            self.batch_window = batch_window
+        self._batch_lock = threading.Lock()  # green under eventlet/gevent; dict work only
+        self._batches: dict[int, list[dict]] = {}  # event id -> changes held for its window
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None,
+             to=None, **kwargs):
+        room = to or room
+        event_id = None
+        if event == "board:changed" and isinstance(room, str) and room.startswith(EVENT_ROOM) \
+                and room[len(EVENT_ROOM):].isdigit() and namespace == "/" and skip_sid is None \
+                and callback is None and isinstance(data, dict):
+            event_id = int(room[len(EVENT_ROOM):])
+        batching = self.rooms.get("/", {}).get(batch_room(event_id)) \
+            if event_id is not None else None
+        if not batching:
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, **kwargs)
+        super().emit(event, data, namespace, room=room, skip_sid=_Skipping(batching))
+        self._hold(event_id, data)
+
+    def _hold(self, event_id: int, change: dict) -> None:
+        with self._batch_lock:
+            batch = self._batches.get(event_id)
+            if batch is not None:  # the window is open: ride along
+                batch.append(change)
+                return
+            self._batches[event_id] = [change]
+        self.server.start_background_task(self._send_batch, event_id)
+
+    def _send_batch(self, event_id: int) -> None:
+        self.server.sleep(self.batch_window)
+        with self._batch_lock:
+            held = self._batches.pop(event_id, [])
+        # Within a window the versions are put in order: changes committed by two processes
+        # may reach a third in the other order.
+        by_version = {c["version"]: c for c in held if isinstance(c.get("version"), int)}
+        if by_version:
+            super().emit("board:batch", {"changes": [by_version[v] for v in sorted(by_version)]},
+                         "/", room=batch_room(event_id))
+
+    @property
+    def batches_idle(self) -> bool:
+        """No batch is being held (for tests and the benchmark's shutdown)."""
+        return not self._batches
+
+
+class RedisQueue(python_socketio.RedisManager, BoardDelivery):
+    """Flask-SocketIO's Redis fan-out, plus the resync watch described above. Local delivery
+    (PubSubManager's own `super().emit`) is BoardDelivery's, after the queue."""
+
+    def __init__(self, url: str, *, channel: str, app: Flask,
+                 batch_window: float | None = None) -> None:
         # Connecting fails fast when Redis is gone (a request that broadcasts must not hang);
         # no read timeout, which would break the listener's blocking wait for messages.
         super().__init__(url, channel=channel, redis_options={"socket_connect_timeout": 2})
+        if batch_window is not None:
+            self.batch_window = batch_window
         self.app = app
         self.delivered: dict[int, int] = {}  # event id -> highest version delivered here
         self.behind: dict[int, int] = {}  # event id -> a database version not yet delivered

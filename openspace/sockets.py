@@ -33,7 +33,14 @@ from .extensions import db, socketio
 from .i18n import _
 from .jsonwire import TOO_DEEP
 from .models import Event, Topic, User, Visibility
-from .realtime import event_room, note_room, presence_total, recheck_rooms
+from .realtime import (
+    BoardDelivery,
+    batch_room,
+    event_room,
+    note_room,
+    presence_total,
+    recheck_rooms,
+)
 from .web import limits
 
 log = logging.getLogger(__name__)
@@ -174,7 +181,8 @@ def recheck(event_id: int, *, topic_ids: list[int], deleted: bool) -> int:
     and its notes' rooms that may no longer see it hear `access:ended` and leave those rooms;
     returns how many connections left."""
     manager = socketio.server.manager
-    rooms = [event_room(event_id), *(note_room(topic_id) for topic_id in topic_ids)]
+    rooms = [event_room(event_id), batch_room(event_id),
+             *(note_room(topic_id) for topic_id in topic_ids)]
     inside: dict[str, list[str]] = {}
     for room in rooms:
         for sid, _eio_sid in list(manager.get_participants("/", room)):
@@ -340,12 +348,20 @@ def on_disconnect(*_args):
 @handler("event:join")
 def on_event_join(data):
     data = _payload(data, "slug")
+    # batch: true asks for the board's changes as board:batch (realtime.BoardDelivery); the
+    # ack says whether this server sends them so (not with a message queue other than Redis).
+    asked = data.get("batch", False)
+    if not isinstance(asked, bool):
+        raise ValidationFailed(fields={"batch": _("must be true or false")})
     event = events.get_event(data["slug"], _user())
     join_room(event_room(event.id))
+    batching = asked and isinstance(socketio.server.manager, BoardDelivery)
+    # A join replaces the last one's choice (a client that joins again without it).
+    (join_room if batching else leave_room)(batch_room(event.id))
     _present.setdefault(event.id, set()).add(request.sid)
     _joined.setdefault(request.sid, set()).add(event.id)
     _announce_presence(event.id)
-    return {"version": event.board_version}
+    return {"version": event.board_version, **({"batch": batching} if "batch" in data else {})}
 
 
 @handler("event:leave")
@@ -353,6 +369,7 @@ def on_event_leave(data):
     data = _payload(data, "slug")
     event = events.get_event(data["slug"], _user())
     leave_room(event_room(event.id))
+    leave_room(batch_room(event.id))
     _leave(request.sid, event.id)
     return {}
 

@@ -1,0 +1,206 @@
+"""The batched form of board changes (`event:join` with `batch: true`), against a real
+`openspace serve` with real python-socketio clients: every change once, in consecutive
+versions inside and across batches; clients that did not ask get one `board:changed` per
+version, as before; the new field is validated and gives no access the join did not."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import socketio
+
+from tests.live import LiveServer, wait_for
+
+SLUG = "drupal-cxo-brussels"
+ORGANIZER = "kristof@example.org"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # A long window, so that changes made back to back share a batch on a loaded machine too
+    # (the default is 50 ms).
+    live = LiveServer(tmp_path_factory.mktemp("batch"), OPENSPACE_BOARD_BATCH_MS="1000")
+    live.command("db", "upgrade")
+    live.command("demo")
+    live.start()
+    yield live
+    live.stop()
+
+
+class Board:
+    """A real client joined to the event, recording single changes and batches apart."""
+
+    def __init__(self, url: str, join: dict, token: str | None = None) -> None:
+        self.lock = threading.Lock()
+        self.singles: list[dict] = []
+        self.batches: list[list[dict]] = []
+        self.ended: list[dict] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("board:changed", self._single)
+        self.client.on("board:batch", self._batch)
+        self.client.on("access:ended", self.ended.append)
+        self.client.connect(url, transports=["websocket"], wait_timeout=10,
+                            auth={"token": token} if token else None)
+        self.joined = self.client.call("event:join", {"slug": SLUG, **join}, timeout=10)
+
+    def _single(self, change: dict) -> None:
+        with self.lock:
+            self.singles.append(change)
+
+    def _batch(self, batch: dict) -> None:
+        with self.lock:
+            self.batches.append(batch["changes"])
+
+    def versions(self) -> list[int]:
+        with self.lock:
+            return [c["version"] for c in [*self.singles, *(c for b in self.batches for c in b)]]
+
+    def call(self, name: str, data: dict) -> dict:
+        return self.client.call(name, data, timeout=20)
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def _propose(driver: Board, title: str) -> dict:
+    ack = driver.call("board:propose", {"slug": SLUG, "topic": {"title": title}})
+    assert ack["ok"] is True, ack
+    return ack["topic"]
+
+
+def _free_cells(server, token: str, convener_id: int, count: int) -> list[tuple[int, int]]:
+    """Free session cells, each in another slot where this convener holds nothing."""
+    board = server.api("GET", f"/events/{SLUG}/board", token).json()
+    taken = {(t["room_id"], t["slot_id"]) for t in board["topics"] if t["room_id"]}
+    busy = {t["slot_id"] for t in board["topics"] if t["convener"]["id"] == convener_id}
+    cells = []
+    for slot in board["slots"]:
+        if slot["kind"] != "session" or slot["id"] in busy:
+            continue
+        free = [room["id"] for room in board["rooms"] if (room["id"], slot["id"]) not in taken]
+        if free:
+            cells.append((free[0], slot["id"]))
+    assert len(cells) >= count, "not enough free cells"
+    return cells[:count]
+
+
+def test_batches_carry_every_change_once_in_consecutive_versions(server):
+    token = server.token(ORGANIZER)
+    driver = Board(server.url, {}, token)
+    batched = Board(server.url, {"batch": True})  # the projector: anonymous, public event
+    single = Board(server.url, {})
+    try:
+        start = single.joined["version"]
+        assert batched.joined == {"ok": True, "version": start, "batch": True}
+        assert single.joined == {"ok": True, "version": start}  # as before the batched form
+
+        # Two bursts: the second starts once the first has arrived, so there are at least
+        # two batches; within a burst the changes come back to back, inside one window.
+        topics = [_propose(driver, f"Batched {n}") for n in range(3)]
+        wait_for(lambda: batched.versions()[-1:] == [start + 3], timeout=20)
+        cells = _free_cells(server, token, topics[0]["convener"]["id"], 2)
+        for topic, (room_id, slot_id) in zip(topics, cells, strict=False):
+            ack = driver.call("board:place", {"topic_id": topic["id"], "room_id": room_id,
+                                              "slot_id": slot_id})
+            assert ack["ok"] is True, ack
+        ack = driver.call("board:interest", {"topic_id": topics[2]["id"], "interested": True})
+        assert ack["ok"] is True, ack
+        final = start + 6
+        for board in (batched, single):
+            wait_for(lambda b=board: b.versions()[-1:] == [final], timeout=20)
+
+        # The batching client: only batches, each consecutive, together every version once.
+        assert batched.singles == []
+        assert len(batched.batches) >= 2
+        for batch in batched.batches:
+            versions = [c["version"] for c in batch]
+            assert versions == list(range(versions[0], versions[0] + len(versions)))
+        assert batched.versions() == list(range(start + 1, final + 1))
+        assert len(batched.batches) < final - start  # merged: fewer messages than changes
+        # The other client: one board:changed per version, the same changes.
+        assert single.batches == []
+        assert single.versions() == list(range(start + 1, final + 1))
+        assert [c for b in batched.batches for c in b] == single.singles
+        assert [c["kind"] for c in single.singles] == ["proposed"] * 3 + ["placed"] * 2 + [
+            "interest"]
+    finally:
+        for board in (driver, batched, single):
+            board.close()
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, [], {}])
+def test_batch_must_be_true_or_false(server, value):
+    board = Board(server.url, {"batch": value})
+    try:
+        assert board.joined["ok"] is False
+        assert board.joined["error"]["code"] == "invalid"
+        assert list(board.joined["error"]["fields"]) == ["batch"]
+    finally:
+        board.close()
+
+
+def test_batch_false_and_joining_again_without_it_mean_single_changes(server):
+    token = server.token(ORGANIZER)
+    driver = Board(server.url, {}, token)
+    declined = Board(server.url, {"batch": False})
+    changed_mind = Board(server.url, {"batch": True})
+    try:
+        assert declined.joined == {"ok": True, "version": declined.joined["version"],
+                                   "batch": False}
+        again = changed_mind.call("event:join", {"slug": SLUG})
+        assert again == {"ok": True, "version": again["version"]}
+        _propose(driver, "Said singly")
+        for board in (declined, changed_mind):
+            wait_for(lambda b=board: b.singles, timeout=20)
+            assert [c["version"] for c in board.singles] == [again["version"] + 1]
+        # A batch would have gone out a window after the change: the proposal's reached the
+        # driver's own (single) client too, so wait for one more change and look.
+        _propose(driver, "Said singly again")
+        for board in (declined, changed_mind):
+            wait_for(lambda b=board: len(b.singles) == 2, timeout=20)
+            assert board.batches == []
+    finally:
+        for board in (driver, declined, changed_mind):
+            board.close()
+
+
+def test_leaving_the_event_stops_its_batches(server):
+    token = server.token(ORGANIZER)
+    driver = Board(server.url, {}, token)
+    stays, leaves = Board(server.url, {"batch": True}), Board(server.url, {"batch": True})
+    try:
+        assert leaves.call("event:leave", {"slug": SLUG}) == {"ok": True}
+        _propose(driver, "After one left")
+        wait_for(lambda: stays.batches, timeout=20)
+        _propose(driver, "And another")
+        wait_for(lambda: stays.versions()[-1:] == [stays.joined["version"] + 2], timeout=20)
+        assert leaves.versions() == []
+    finally:
+        for board in (driver, stays, leaves):
+            board.close()
+
+
+def test_batches_stop_for_sockets_that_may_no_longer_see_the_event(server):
+    organizer = server.token(ORGANIZER)
+    member = Board(server.url, {"batch": True}, server.token("dries@example.org"))
+    anonymous = Board(server.url, {"batch": True})
+    try:
+        assert anonymous.joined["batch"] is True
+        changed = server.api("PATCH", f"/events/{SLUG}", organizer,
+                             json={"visibility": "private"})
+        assert changed.status_code == 200, changed.text
+        wait_for(lambda: anonymous.ended, timeout=20)
+        created = server.api("POST", f"/events/{SLUG}/topics", organizer,
+                             json={"title": "Said in private"})
+        assert created.status_code == 201, created.text
+        wait_for(lambda: any(c["kind"] == "proposed" for b in member.batches for c in b),
+                 timeout=20)
+        assert anonymous.versions() == []
+        # Joining again (batched or not) is refused, as for any private event.
+        again = anonymous.call("event:join", {"slug": SLUG, "batch": True})
+        assert again["ok"] is False and again["error"]["code"] == "not_found"
+    finally:
+        server.api("PATCH", f"/events/{SLUG}", organizer, json={"visibility": "public"})
+        member.close()
+        anonymous.close()
