@@ -131,3 +131,62 @@ def test_the_board_revalidates_its_live_regions_and_their_forms_still_post(live_
         assert "The board is open" in organizer.locator(".flash, [role=status]").first.inner_text()
     finally:
         live_server.api("PATCH", f"/events/{SLUG}", token, json={"board_state": "open"})
+
+
+def _propose_and_place(server, token, title):
+    topic = server.api("POST", f"/events/{SLUG}/topics", token, json={"title": title}).json()
+    room_id, slot_id = _free_cell(server, token, topic["convener"]["id"])
+    response = server.api("PUT", f"/topics/{topic['id']}/placement", token,
+                          json={"room_id": room_id, "slot_id": slot_id})
+    assert response.status_code == 200, response.text
+    return f'[data-cell="{room_id}-{slot_id}"] [data-topic-id="{topic["id"]}"]'
+
+
+def test_the_board_takes_its_changes_in_batches_and_refetches_after_a_gap(live_server, browser):
+    token = live_server.token("dries@example.org")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{live_server.url}/e/{SLUG}")
+        page.wait_for_selector("html[data-live=live]")
+        _mark_page(page)
+        page.evaluate("""() => {
+            window.__heard = [];
+            const socket = window.openspaceLive.socket;
+            socket.on("board:batch", (b) => window.__heard.push(["board:batch",
+                                                                 b.changes.map((c) => c.version)]));
+            socket.on("board:changed", (c) => window.__heard.push(["board:changed", [c.version]]));
+            document.addEventListener("openspace:refetched", () => { window.__refetched = true; });
+        }""")
+        start = page.evaluate("window.openspaceLive.version")
+
+        # Changes arrive as batches only (the page asked for them), applied in place.
+        for title in ("Batched into the page", "And another one"):
+            page.locator(_propose_and_place(live_server, token, title)).wait_for(timeout=10000)
+        page.wait_for_function("(v) => window.openspaceLive.version === v", arg=start + 4)
+        heard = page.evaluate("window.__heard")
+        assert {name for name, _ in heard} == {"board:batch"}
+        assert [v for _, versions in heard for v in versions] == list(range(start + 1,
+                                                                            start + 5))
+        assert page.evaluate("window.__refetched") is None
+        assert _not_reloaded(page)
+
+        # A gap: the page's own handler misses one batch (taken off, then put back), so the
+        # next batch does not start at its version + 1: it refetches, and carries on live.
+        page.evaluate("""() => {
+            const socket = window.openspaceLive.socket;
+            window.__apply = socket.listeners("board:batch")[0];  // live.js's, registered first
+            socket.off("board:batch", window.__apply);
+        }""")
+        missed = _propose_and_place(live_server, token, "Placed while the page looked away")
+        page.wait_for_function("(v) => window.__heard.flat(2).includes(v)", arg=start + 6)
+        assert page.locator(missed).count() == 0
+        page.evaluate("window.openspaceLive.socket.on('board:batch', window.__apply)")
+        placed = _propose_and_place(live_server, token, "After the gap")
+        page.wait_for_function("() => window.__refetched === true", timeout=10000)
+        page.wait_for_function("(v) => window.openspaceLive.version >= v", arg=start + 8,
+                               timeout=10000)
+        page.locator(placed).wait_for(timeout=10000)
+        page.locator(missed).wait_for(timeout=10000)  # what it missed came with the refetch
+        assert _not_reloaded(page)
+    finally:
+        page.close()

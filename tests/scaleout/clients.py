@@ -34,13 +34,15 @@ def board(url: str, token: str | None = None) -> dict:
 
 class Phone:
     """A client on the live board: joins the event on every (re)connect, records the changes,
-    applies them like the browser does (the next version, or a refetch on anything else)."""
+    applies them like the browser does (the next version, or a refetch on anything else).
+    batch: joins asking for batches, as the browser does; `batches` holds what each brought."""
 
     def __init__(self, url: str, token: str | None = None, *,
-                 transports: list[str] | None = None) -> None:
-        self.url, self.token = url, token
+                 transports: list[str] | None = None, batch: bool = False) -> None:
+        self.url, self.token, self.batch = url, token, batch
         self.lock = threading.Lock()
         self.changes: list[dict] = []
+        self.batches: list[list[dict]] = []
         self.joins: list[dict] = []
         self.notes: list[dict] = []
         self.version = -1
@@ -49,6 +51,7 @@ class Phone:
                                     reconnection_delay_max=1)
         self.client.on("connect", self._on_connect)
         self.client.on("board:changed", self._on_change)
+        self.client.on("board:batch", self._on_batch)
         self.client.on("note:update", self._on_note)
         self.presence: list[int] = []
         self.client.on("presence", lambda data: self.presence.append(data["count"]))
@@ -57,7 +60,8 @@ class Phone:
         wait_for(lambda: self.joins, timeout=20)
 
     def _on_connect(self) -> None:
-        self.client.emit("event:join", {"slug": SLUG}, callback=self._joined)
+        self.client.emit("event:join", {"slug": SLUG, **({"batch": True} if self.batch else {})},
+                         callback=self._joined)
 
     def _joined(self, ack: dict) -> None:
         with self.lock:
@@ -75,6 +79,12 @@ class Phone:
                 self.version = board(self.url, self.token)["version"]
             else:
                 self.version = change["version"]
+
+    def _on_batch(self, batch: dict) -> None:
+        with self.lock:
+            self.batches.append(list(batch["changes"]))
+        for change in batch["changes"]:
+            self._on_change(change)
 
     def _on_note(self, data: dict) -> None:
         with self.lock:

@@ -169,3 +169,33 @@ def test_the_board_cache_is_one_across_processes(pair):
     finally:
         api(a.url, "PATCH", f"/events/{SLUG}", organizer, json={"visibility": "public"})
         roel.close()
+
+
+def test_batched_phones_on_both_processes_get_every_change_once_in_order(pair):
+    """The window lives in each process, after Redis: a change committed on A and one on B
+    reach each process's batching phones in the order Redis delivered them, consecutively."""
+    a, b = pair
+    on_a = Phone(a.url, token(a.url, "roel@example.org"))
+    on_b = Phone(b.url, token(b.url, "mark@example.org"))
+    watchers = [Phone(a.url, batch=True), Phone(b.url, batch=True)]
+    single = Phone(b.url)
+    try:
+        assert [w.joins[0]["batch"] for w in watchers] == [True, True]
+        start = board(a.url)["version"]
+        for n in range(3):  # one after the other, alternating between the processes
+            propose(on_a, f"Batched on A {n}")
+            propose(on_b, f"Batched on B {n}")
+        final = start + 6
+        for phone in (*watchers, single):
+            wait_for(lambda p=phone: p.version == final, timeout=20)
+            assert [c["version"] for c in phone.changes] == list(range(start + 1, final + 1))
+            assert phone.refetches == 0
+        for watcher in watchers:
+            assert sum(len(batch) for batch in watcher.batches) == len(watcher.changes)
+            for batch in watcher.batches:
+                versions = [c["version"] for c in batch]
+                assert versions == list(range(versions[0], versions[0] + len(versions)))
+        assert single.batches == []
+    finally:
+        for phone in (on_a, on_b, *watchers, single):
+            phone.close()

@@ -10,6 +10,9 @@ import threading
 import pytest
 import socketio
 
+from openspace.extensions import socketio as server_socketio
+from openspace.realtime import event_room
+from tests.conftest import close_app, make_app
 from tests.live import LiveServer, wait_for
 
 SLUG = "drupal-cxo-brussels"
@@ -204,3 +207,31 @@ def test_batches_stop_for_sockets_that_may_no_longer_see_the_event(server):
         server.api("PATCH", f"/events/{SLUG}", organizer, json={"visibility": "public"})
         member.close()
         anonymous.close()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path, BOARD_BATCH_WINDOW=0.5)
+    yield app
+    close_app(app)
+
+
+def test_a_window_sends_its_changes_in_version_order_each_once(app, make_user, make_event):
+    """Changes committed by two processes can reach a third in the other order; within one
+    window they go out sorted (here fed to the manager as Redis delivers them)."""
+    event = make_event(make_user())
+    sock = server_socketio.test_client(app)
+    joined = sock.emit("event:join", {"slug": event.slug, "batch": True}, callback=True)
+    assert joined["batch"] is True
+    version = joined["version"]
+    manager = server_socketio.server.manager
+    for change in ({"version": version + 2, "kind": "proposed"},
+                   {"version": version + 1, "kind": "proposed"},
+                   {"version": version + 2, "kind": "proposed"}):
+        manager.emit("board:changed", change, "/", room=event_room(event.id))
+    received: list[dict] = []
+    wait_for(lambda: received.extend(sock.get_received()) or any(
+        m["name"] == "board:batch" for m in received))
+    assert [m["name"] for m in received] == ["board:batch"]
+    assert [c["version"] for c in received[0]["args"][0]["changes"]] == [version + 1,
+                                                                         version + 2]
