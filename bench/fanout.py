@@ -32,6 +32,9 @@ stays the number of listener processes; the server processes are in the kind's n
 
 --rush: with --rush-clients (1,000) connected, --rush-drivers driver connections fire
 --rush-claims (200) claims into distinct free cells within --rush-window (10 s), open loop.
+--batch: the listeners join with `batch: true`, as the browser does, and take openspace's
+changes as `board:batch` (each change stamped when its batch arrives); the floor relay ignores
+the field and sends one message per change, as before.
 
 --reconnect: only the mass reconnect instead (bench/reconnect.py): --reconnect-clients (1,000)
 refetch the board at once, openspace's cached board against the floor serving the same bytes.
@@ -241,7 +244,7 @@ def empty_postgres(url: str) -> None:
 def server_env(instance_dir: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("OPENSPACE_") or k.startswith("GC_PROBE_"))
-           or k == "OPENSPACE_ASYNC_MODE"}
+           or k in ("OPENSPACE_ASYNC_MODE", "OPENSPACE_BOARD_BATCH_MS")}
     env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
     if instance_dir:
         env["OPENSPACE_INSTANCE_DIR"] = instance_dir
@@ -340,12 +343,12 @@ def stall_reports(log: str) -> tuple[list[float], list[str]]:
 
 def listener_main(conn, url: str, count: int, slug: str, collect_timeout: float,
                   client_kind: str = "sio", nice: int | None = None,
-                  cpus: set[int] | None = None) -> None:
+                  cpus: set[int] | None = None, batch: bool = False) -> None:
     """A process holding `count` Socket.IO clients joined to the event; reports receive stamps."""
     raise_file_limit(count + 256)
     set_priority(0, nice, cpus)
     try:
-        asyncio.run(_listener(conn, url, count, slug, collect_timeout, client_kind))
+        asyncio.run(_listener(conn, url, count, slug, collect_timeout, client_kind, batch))
     except Exception as exc:  # report instead of leaving the parent waiting
         conn.send(("error", repr(exc)))
     finally:
@@ -431,7 +434,7 @@ class RawClient:
 
 
 async def _listener(conn, url: str, count: int, slug: str, collect_timeout: float,
-                    client_kind: str) -> None:
+                    client_kind: str, batch: bool = False) -> None:
     import aiohttp
     import socketio
 
@@ -466,6 +469,9 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
             def on_event(event, data, t):
                 if event == "board:changed":
                     record(i, data, t)
+                elif event == "board:batch":
+                    for change in data["changes"]:
+                        record(i, change, t)
             return RawClient(session, url, on_event, lost)
 
         sio = socketio.AsyncClient(reconnection=False)
@@ -473,6 +479,12 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
         @sio.on("board:changed")
         def on_changed(data):
             record(i, data, time.monotonic())
+
+        @sio.on("board:batch")
+        def on_batch(data):
+            t = time.monotonic()
+            for change in data["changes"]:
+                record(i, change, t)
 
         sio.on("disconnect", lost)
         return sio
@@ -487,7 +499,8 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
                         await client.connect(timeout=20)
                     else:
                         await client.connect(url, transports=["websocket"], wait_timeout=20)
-                    ack = await client.call("event:join", {"slug": slug}, timeout=30)
+                    ack = await client.call("event:join", {"slug": slug, **(
+                        {"batch": True} if batch else {})}, timeout=30)
                     if not (isinstance(ack, dict) and ack.get("ok")):
                         raise RuntimeError(f"join refused: {ack}")
                     clients[i] = client
@@ -541,7 +554,7 @@ class Listeners:
 
     def __init__(self, urls: list[str], n: int, procs: int, slug: str, collect_timeout: float,
                  client_kind: str = "sio", nice: int | None = None,
-                 cpus: set[int] | None = None):
+                 cpus: set[int] | None = None, batch: bool = False):
         ctx = mp.get_context("spawn")
         self.items = []
         sizes = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
@@ -552,7 +565,7 @@ class Listeners:
             url = urls[i % len(urls)]  # client-side split across the server processes
             proc = ctx.Process(target=listener_main, args=(child, url, size, slug,
                                                            collect_timeout, client_kind,
-                                                           nice, cpus),
+                                                           nice, cpus, batch),
                                daemon=True)
             proc.start()
             child.close()
@@ -694,7 +707,7 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
             listeners = Listeners(server.urls, n, max(len(server.urls), min(args.procs, n)),
                                   plan["slug"],
                                   args.collect_timeout, args.client, args.nice,
-                                  args.client_cpus)
+                                  args.client_cpus, args.batch)
             ready = listeners.wait_ready()
             if ready["connected"] != n:
                 raise RuntimeError(f"{kind}: only {ready['connected']}/{n} clients connected: "
@@ -987,6 +1000,8 @@ def main() -> None:
     parser.add_argument("--rush-claims", type=int, default=200)
     parser.add_argument("--rush-window", type=float, default=10.0)
     parser.add_argument("--rush-drivers", type=int, default=8)
+    parser.add_argument("--batch", action="store_true",
+                        help="listeners join with batch: true (openspace sends board:batch)")
     parser.add_argument("--servers", nargs="+", default=["floor", "openspace"],
                         type=server_kind, metavar="KIND",
                         help="floor, openspace, openspace-x<K> (K processes + Redis; e.g. "
