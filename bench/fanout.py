@@ -440,7 +440,7 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
 
     stamps: list[dict[int, float]] = [{} for _ in range(count)]
     stats = {"got": 0, "duplicates": 0, "out_of_order": 0, "disconnects": 0,
-             "unexpected": 0}
+             "unexpected": 0, "batches": 0}
     last_version: list[int | None] = [None] * count
     clients: list = [None] * count
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -470,6 +470,7 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
                 if event == "board:changed":
                     record(i, data, t)
                 elif event == "board:batch":
+                    stats["batches"] += 1
                     for change in data["changes"]:
                         record(i, change, t)
             return RawClient(session, url, on_event, lost)
@@ -483,6 +484,7 @@ async def _listener(conn, url: str, count: int, slug: str, collect_timeout: floa
         @sio.on("board:batch")
         def on_batch(data):
             t = time.monotonic()
+            stats["batches"] += 1
             for change in data["changes"]:
                 record(i, change, t)
 
@@ -791,6 +793,10 @@ def measure(kind: str, n: int, args, *, rush: bool, label: str = "") -> dict:
         "duplicates": sum(r["duplicates"] for r in results),
         "out_of_order": sum(r["out_of_order"] for r in results),
         "disconnects": sum(r["disconnects"] for r in results),
+        # --batch: board:batch messages received, and changes per such message
+        "batch_messages": sum(r.get("batches", 0) for r in results),
+        "changes_per_batch": (round(delivered / sum(r["batches"] for r in results), 2)
+                              if sum(r.get("batches", 0) for r in results) else None),
         "latency_ms": {"p50": ms(percentile(latencies, 50)), "p90": ms(percentile(latencies, 90)),
                        "p99": ms(percentile(latencies, 99)),
                        "max": ms(latencies[-1] if latencies else None)},
