@@ -276,11 +276,6 @@ class BoardDelivery(python_socketio.Manager):
             super().emit("board:batch", {"changes": [by_version[v] for v in sorted(by_version)]},
                          "/", room=batch_room(event_id))
 
-    @property
-    def batches_idle(self) -> bool:
-        """No batch is being held (for tests and the benchmark's shutdown)."""
-        return not self._batches
-
 
 class RedisQueue(python_socketio.RedisManager, BoardDelivery):
     """Flask-SocketIO's Redis fan-out, plus the resync watch described above. Local delivery
