@@ -133,7 +133,9 @@ def test_the_board_revalidates_its_live_regions_and_their_forms_still_post(live_
         live_server.api("PATCH", f"/events/{SLUG}", token, json={"board_state": "open"})
 
 
-def _propose_and_place(server, token, title):
+def _propose_and_place(server, email, title):
+    """A topic of its own convener (the demo's attendees each hold few slots), placed."""
+    token = server.token(email)
     topic = server.api("POST", f"/events/{SLUG}/topics", token, json={"title": title}).json()
     room_id, slot_id = _free_cell(server, token, topic["convener"]["id"])
     response = server.api("PUT", f"/topics/{topic['id']}/placement", token,
@@ -143,7 +145,6 @@ def _propose_and_place(server, token, title):
 
 
 def test_the_board_takes_its_changes_in_batches_and_refetches_after_a_gap(live_server, browser):
-    token = live_server.token("dries@example.org")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(f"{live_server.url}/e/{SLUG}")
@@ -160,8 +161,9 @@ def test_the_board_takes_its_changes_in_batches_and_refetches_after_a_gap(live_s
         start = page.evaluate("window.openspaceLive.version")
 
         # Changes arrive as batches only (the page asked for them), applied in place.
-        for title in ("Batched into the page", "And another one"):
-            page.locator(_propose_and_place(live_server, token, title)).wait_for(timeout=10000)
+        for email, title in (("eric@example.org", "Batched into the page"),
+                             ("stephanie@example.org", "And another one")):
+            page.locator(_propose_and_place(live_server, email, title)).wait_for(timeout=10000)
         page.wait_for_function("(v) => window.openspaceLive.version === v", arg=start + 4)
         heard = page.evaluate("window.__heard")
         assert {name for name, _ in heard} == {"board:batch"}
@@ -177,11 +179,12 @@ def test_the_board_takes_its_changes_in_batches_and_refetches_after_a_gap(live_s
             window.__apply = socket.listeners("board:batch")[0];  // live.js's, registered first
             socket.off("board:batch", window.__apply);
         }""")
-        missed = _propose_and_place(live_server, token, "Placed while the page looked away")
+        missed = _propose_and_place(live_server, "dan@example.org",
+                                    "Placed while the page looked away")
         page.wait_for_function("(v) => window.__heard.flat(2).includes(v)", arg=start + 6)
         assert page.locator(missed).count() == 0
         page.evaluate("window.openspaceLive.socket.on('board:batch', window.__apply)")
-        placed = _propose_and_place(live_server, token, "After the gap")
+        placed = _propose_and_place(live_server, "kristof@example.org", "After the gap")
         page.wait_for_function("() => window.__refetched === true", timeout=10000)
         page.wait_for_function("(v) => window.openspaceLive.version >= v", arg=start + 8,
                                timeout=10000)
