@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from config import Config
 
+from . import grants
 from .domain import ratelimit, tx
 from .domain.errors import DomainError, RateLimited, Unavailable
 from .extensions import compress, csrf, db, login_manager, migrate, socketio
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
 
     register_sockets(app)  # handlers must exist before the first init_app copies them
     ratelimit.configure(app.config["RATELIMIT_STORAGE"], prefix=app.config["MESSAGE_QUEUE_CHANNEL"])
+    grants.configure(app.config["MESSAGE_QUEUE"], prefix=app.config["MESSAGE_QUEUE_CHANNEL"])
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

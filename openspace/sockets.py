@@ -17,6 +17,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
+from . import grants
 from .domain import accounts, board, events, notes, permissions, pitches, ratelimit, tx
 from .domain import validation as v
 from .domain.errors import (
@@ -66,6 +67,10 @@ _identities: dict[str, Identity] = {}
 # Presence, per process: event id -> sids joined, and sid -> event ids it joined.
 _present: dict[int, set[str]] = {}
 _joined: dict[str, set[int]] = {}
+# sid -> topic id -> a note's write check kept for the connection's next messages, and the
+# generations it was made under (grants.py says when it ends).
+_grants: dict[str, dict[int, tuple[notes.NoteWriter, grants.Stamp]]] = {}
+GRANTS_PER_CONNECTION = 16  # notes one connection writes at once: one per open tab or so
 
 
 def presence(event_id: int) -> int:
@@ -78,6 +83,7 @@ def forget_connections() -> None:
     _identities.clear()
     _present.clear()
     _joined.clear()
+    _grants.clear()
 
 
 _presence_pending: set[int] = set()
@@ -108,6 +114,7 @@ def _leave(sid: str, event_id: int) -> None:
 def _cut(sid: str) -> None:
     """Disconnect a connection whose login ended; it leaves every room with it."""
     _identities.pop(sid, None)
+    _grants.pop(sid, None)
     socketio.server.disconnect(sid, namespace="/")
 
 
@@ -248,6 +255,7 @@ def _user() -> User | None:
     if user is None:
         sid = request.sid
         _identities.pop(sid, None)
+        _grants.pop(sid, None)
         # After this message's error ack has gone out.
         socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
         raise NotAuthenticated(_("Your login has ended; log in again."))
@@ -285,6 +293,7 @@ def _cut_after_ack(sid: str) -> None:
     """Past the malformed budget: the connection is cut, once this message's ack has gone."""
     log.warning("socket %s cut: too many malformed messages", sid)
     _identities.pop(sid, None)
+    _grants.pop(sid, None)
     socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
 
 
@@ -340,6 +349,7 @@ def on_connect(auth: Any = None):
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     _identities.pop(request.sid, None)
+    _grants.pop(request.sid, None)
     notes.release_awareness(request.sid)
     for event_id in list(_joined.pop(request.sid, ())):
         _leave(request.sid, event_id)
@@ -474,12 +484,40 @@ def on_pitch_done(data):
 
 # Notes: one Yjs document per topic; updates and state vectors travel as binary. -------------
 
-def _note_writer() -> User:
+def _note_writer(topic_id: Any, *, kept: bool = True) -> tuple[notes.NoteWriter, Topic | None]:
+    """The connection's right to write this note (notes.note_writer), and the topic when it
+    was loaded. Kept from an earlier message while nothing it rests on has changed (grants.py:
+    the login, the membership and role, the topic on the board), else checked in full now, as
+    every message was before; a refusal is never kept."""
+    sid = request.sid
+    identity = _identities.get(sid)
+    if identity is None:
+        raise NotAuthenticated()
+    topic_id = v.identifier("topic_id", topic_id, what="a topic id")
+    mine = _grants.get(sid)
+    grant = mine.get(topic_id) if mine is not None and kept else None
+    if grant is not None and grant[0].user_id == identity.user_id and grants.holds(grant[1]):
+        # Its own bucket, as below: typing must not eat the board's.
+        ratelimit.spend_for(identity.user_id, "note")
+        return grant[0], None
+    if mine is not None:
+        mine.pop(topic_id, None)
+    # The generations are read before the check, so a change committed during it is seen by
+    # the next message. A topic never moves to another event: its event id can be read first.
+    found = db.session.get(Topic, topic_id)
+    stamp = grants.stamp(identity.user_id, found.event_id) if found is not None else None
     user = _user()
     if user is None:
         raise NotAuthenticated()
-    ratelimit.spend(user, "note")  # its own bucket: typing must not eat the board's
-    return user
+    ratelimit.spend(user, "note")
+    topic = board.get_topic(topic_id, user)
+    writer = notes.note_writer(user, topic)
+    if stamp is not None and _identities.get(sid) is identity:
+        mine = _grants.setdefault(sid, {})
+        if len(mine) >= GRANTS_PER_CONNECTION:
+            mine.clear()
+        mine[topic_id] = (writer, stamp)
+    return writer, topic
 
 
 @handler("note:join")
@@ -515,18 +553,24 @@ def on_note_leave(data):
 @handler("note:update")
 def on_note_update(data):
     data = _payload(data, "topic_id", "update")
-    user = _note_writer()
-    topic = board.get_topic(data["topic_id"], user)
+    writer, topic = _note_writer(data["topic_id"])
     # Returns after the commit, so the ack means "durably stored"; the relay to the note's
     # other readers goes through the note_updated signal (realtime.py), skipping this sid.
-    notes.apply_update(topic=topic, user=user, update=data["update"], origin=request.sid)
+    notes.write_update(writer=writer, update=data["update"], origin=request.sid, topic=topic)
     return {}
 
 
 @handler("note:awareness")
 def on_note_awareness(data):
     data = _payload(data, "topic_id", "update")
-    user = _note_writer()
-    topic = board.get_topic(data["topic_id"], user)
-    notes.relay_awareness(topic=topic, user=user, update=data["update"], origin=request.sid)
+    writer, topic = _note_writer(data["topic_id"])
+    try:
+        notes.relay_awareness_as(writer=writer, update=data["update"], origin=request.sid)
+    except ValidationFailed:
+        if topic is not None:
+            raise
+        # A kept grant carries the name the user had then: they may have renamed themselves
+        # since (no signal for that). Refused by what was kept: check again in full, once.
+        writer, _topic = _note_writer(data["topic_id"], kept=False)
+        notes.relay_awareness_as(writer=writer, update=data["update"], origin=request.sid)
     return {}

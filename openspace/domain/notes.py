@@ -283,10 +283,10 @@ _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 _LIGHT_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?")  # y-codemirror's colorLight
 
 
-def _awareness_problem(state: Any, user: User) -> str | None:
+def _awareness_problem(state: Any, name_: str) -> str | None:
     """What is wrong with one awareness state, or None. Every reader's browser shows the
-    `user` part (name tag, caret colour): it must be the sender's own name, and colours must be
-    colours (they end up in style attributes)."""
+    `user` part (name tag, caret colour): it must be the sender's own name (`name_`), and
+    colours must be colours (they end up in style attributes)."""
     if state is None:
         return None  # the client left
     if not isinstance(state, dict):
@@ -299,7 +299,7 @@ def _awareness_problem(state: Any, user: User) -> str | None:
     name = person.get("name")
     if not isinstance(name, str) or not 1 <= len(name) <= validation.NAME_MAX:
         return f"user.name must be text of 1 to {validation.NAME_MAX} characters"
-    if name != user.name:
+    if name != name_:
         return "user.name must be your own name"
     if not isinstance(person.get("color"), str) or not _COLOUR_RE.fullmatch(person["color"]):
         return "user.color must be a colour written #rrggbb"
@@ -310,7 +310,7 @@ def _awareness_problem(state: Any, user: User) -> str | None:
     return None
 
 
-def _check_awareness(data: bytes, user: User) -> list[int]:
+def _check_awareness(data: bytes, name: str) -> list[int]:
     """The client ids of a well-formed awareness update whose states all pass."""
     entries = crdt.awareness_entries(data)
     if entries is None:
@@ -319,7 +319,7 @@ def _check_awareness(data: bytes, user: User) -> list[int]:
                                                  f"(or nests deeper than {crdt.AWARENESS_DEPTH} "
                                                  "levels)"})
     for _client, _clock, state in entries:
-        problem = _awareness_problem(state, user)
+        problem = _awareness_problem(state, name)
         if problem is not None:
             raise ValidationFailed(_("That presence is not valid."), fields={"update": problem})
     return [client for client, _clock, _state in entries]
@@ -388,6 +388,26 @@ _waiting: dict[int, list[_Write]] = {}
 _waiting_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class NoteWriter:
+    """What require_note_write found for one user and one note: the ids the write path needs
+    and the user's name (their presence states must carry it). A socket keeps it for its next
+    messages while nothing it rests on has changed (openspace/grants.py)."""
+
+    topic_id: int
+    event_id: int
+    user_id: int
+    name: str
+    role: str
+
+
+def note_writer(user: User | None, topic: Topic) -> NoteWriter:
+    """The user may write the topic's note now (require_note_write): what a write needs."""
+    role = require_note_write(user, topic)
+    return NoteWriter(topic_id=topic.id, event_id=topic.event_id, user_id=user.id,
+                      name=user.name, role=str(role))
+
+
 def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = None) -> int:
     """Any member of the topic's event may write its note, also on a locked board (notes are
     written during the sessions), while the topic is on the board (require_note_write); only
@@ -405,13 +425,27 @@ def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = 
     data = _binary(update, "update", MAX_UPDATE)
     # Checked before the write transaction, whose opening rollback would make every loaded
     # object re-read: a membership ended a moment ago costs nothing here (no rule to break).
-    require_note_write(user, topic)
-    topic_id, user_id = topic.id, user.id
+    writer = note_writer(user, topic)
+    return write_update(writer=writer, update=data, origin=origin, topic=topic)
+
+
+def write_update(*, writer: NoteWriter, update: Any, origin: Any = None,
+                 topic: Topic | None = None) -> int:
+    """apply_update for a writer already checked (note_writer): a socket that checked its
+    user's right to write this note and knows nothing it rests on changed since (sockets.py
+    keeps that per connection, openspace/grants.py says when it ends). `topic` is loaded only
+    when the note has to be created or reloaded."""
+    data = _binary(update, "update", MAX_UPDATE)
+    topic_id, user_id = writer.topic_id, writer.user_id
     if data == crdt.EMPTY_UPDATE:
         return 0
     # Before anything is parsed or locked: a refusal costs the others nothing.
     ratelimit.hit(f"user:{user_id}", "note_bytes", cost=len(data))
     _check_shape(data)
+
+    def topic_of() -> Topic:
+        return topic if topic is not None else db.session.get(Topic, topic_id)
+
     write = _Write(data=data, user_id=user_id)
     with _waiting_lock:
         _waiting.setdefault(topic_id, []).append(write)
@@ -424,24 +458,24 @@ def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = 
         if not write.done:  # nobody took it yet: write everything waiting, ours included
             with _waiting_lock:
                 batch = _waiting.pop(topic_id, [])
-            _write_batch(topic, topic_id, batch)
+            _write_batch(topic_of, topic_id, batch)
     if write.error is not None:
         raise write.error
     note_updated.send(topic_id, update=data, origin=origin)
     loaded = _cached(topic_id)
     if loaded is not None and loaded.tail > COMPACT_AFTER:
-        compact_note(topic=topic, min_updates=COMPACT_AFTER)
+        compact_note(topic=topic_of(), min_updates=COMPACT_AFTER)
     return write.seq
 
 
-def _write_batch(topic: Topic, topic_id: int, batch: list[_Write]) -> None:
+def _write_batch(topic_of: Callable[[], Topic], topic_id: int, batch: list[_Write]) -> None:
     """Write the batch in one transaction; if any update in it is refused (or the note was
     created concurrently), write them one by one, so each gets its own answer."""
     try:
         if len(batch) > 1:
             try:
                 with _busy_is_transient():
-                    seqs = _append(topic, topic_id, batch)
+                    seqs = _append(topic_of, topic_id, batch)
             except (DomainError, IntegrityError):
                 pass  # rolled back as a whole: one at a time below
             else:
@@ -452,9 +486,9 @@ def _write_batch(topic: Topic, topic_id: int, batch: list[_Write]) -> None:
             try:
                 with _busy_is_transient():
                     try:
-                        write.seq = _append(topic, topic_id, [write])[0]
+                        write.seq = _append(topic_of, topic_id, [write])[0]
                     except IntegrityError:  # a concurrent first writer created the note
-                        write.seq = _append(topic, topic_id, [write])[0]
+                        write.seq = _append(topic_of, topic_id, [write])[0]
             except BaseException as error:
                 write.error = error
                 if not isinstance(error, Exception):
@@ -469,15 +503,18 @@ def _write_batch(topic: Topic, topic_id: int, batch: list[_Write]) -> None:
             write.done = True
 
 
-def _append(topic: Topic, topic_id: int, batch: list[_Write]) -> list[int]:
+def _append(topic_of: Callable[[], Topic], topic_id: int, batch: list[_Write]) -> list[int]:
     """Append the updates of `batch` in one transaction and refresh the text; their ids."""
-    template = functools.partial(report_template, topic)
+
+    def template() -> str:
+        return report_template(topic_of())
+
     untouched = False  # refused before the Doc took anything: it stays cached
     try:
         with writing():
             loaded = _catch_up(topic_id, template, lock=True)
             if loaded is None:
-                _create(topic)
+                _create(topic_of())
                 loaded = _catch_up(topic_id, template, lock=True)
             if len(batch) == 1 and crdt.builds_on_unknown(
                     batch[0].data, crdt.state_clocks(loaded.doc.get_state())):
@@ -593,11 +630,16 @@ def relay_awareness(*, topic: Topic, user: User | None, update: Any, origin: Any
     colours as #rrggbb), and each Yjs client id it speaks for is bound to the connection
     (`origin`) that first used it in this note (_claim_awareness)."""
     data = _binary(update, "update", MAX_AWARENESS)
-    require_note_write(user, topic)
-    clients = _check_awareness(data, user)
+    relay_awareness_as(writer=note_writer(user, topic), update=data, origin=origin)
+
+
+def relay_awareness_as(*, writer: NoteWriter, update: Any, origin: Any = None) -> None:
+    """relay_awareness for a writer already checked (note_writer; see write_update)."""
+    data = _binary(update, "update", MAX_AWARENESS)
+    clients = _check_awareness(data, writer.name)
     if origin is not None:
-        _claim_awareness(topic.id, clients, origin=origin, user_id=user.id)
-    note_awareness.send(topic.id, update=data, origin=origin)
+        _claim_awareness(writer.topic_id, clients, origin=origin, user_id=writer.user_id)
+    note_awareness.send(writer.topic_id, update=data, origin=origin)
 
 
 # Who speaks for which awareness client id, per note, in this process: (topic id, Yjs client

@@ -300,6 +300,14 @@ def spend(user: User, action: str) -> None:
     hit(f"user:{user.id}", action)
 
 
+def spend_for(user_id: int, action: str) -> None:
+    """spend() for a caller that holds the user's id only (a socket's kept grant, sockets.py),
+    for an action without a "fresh" bucket."""
+    if action in FRESH_ACTIONS:
+        raise ValueError(f"{action} has a fresh bucket: spend() it with the user")
+    hit(f"user:{user_id}", action)
+
+
 def from_client(client: str | None, action: str, *, overall: str | None = None) -> None:
     """Spend from the client address's bucket of `action`, then (with `overall`) from the one
     bucket all addresses share. Without an address (the CLI, scripts calling the domain
