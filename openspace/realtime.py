@@ -129,13 +129,16 @@ def _recheck_every_process(event_id: int, *, topic_ids: list[int], deleted: bool
 
 
 class NoteRelay:
-    """Relays a note's committed updates to its room, at most one message per `window`.
+    """Relays a note's committed updates to its room, at most one message per recipient and
+    `window`.
 
     Thirty people typing into one note send ~100 updates a second, and each would go to every
     reader of the note. The first update after a quiet spell goes out at once; updates that
     follow within the window are merged into one (Yjs updates merge losslessly, and applying one
-    twice changes nothing) and go out when the window ends. A message with one sender skips that
-    sender's connection; a merged one from several senders goes to all, senders included.
+    twice changes nothing) and go out when the window ends, per recipient: the note's readers
+    get the whole merge in one message (encoded once for all), each sender of the window that
+    is connected here gets the merge of the others' updates only (nothing, if it was alone), so
+    nobody is sent back what they wrote. Updates without a sender (a page, the CLI) go to all.
     """
 
     def __init__(self, window: float) -> None:
@@ -185,11 +188,24 @@ class NoteRelay:
     def _send(self, topic_id: int, batch: list[tuple[bytes, str | None]]) -> None:
         if not batch:
             return
-        origins = {origin for _, origin in batch}
+        room = note_room(topic_id)
+        senders = list(dict.fromkeys(origin for _, origin in batch if origin is not None))
         update = batch[0][0] if len(batch) == 1 else merge_updates(*(u for u, _ in batch))
-        socketio.emit("note:update", {"topic_id": topic_id, "update": update},
-                      to=note_room(topic_id),
-                      skip_sid=next(iter(origins)) if len(origins) == 1 else None)
+        socketio.emit("note:update", {"topic_id": topic_id, "update": update}, to=room,
+                      skip_sid=senders or None)
+        # The senders wrote here (their handlers ran in this process), so they are connected
+        # here if anywhere: a local delivery, to those still in the room.
+        here = socketio.server.manager.rooms.get("/", {}).get(room) or {}
+        for sender in senders:
+            if sender not in here:
+                continue
+            others = [u for u, origin in batch if origin != sender]
+            if not others:
+                continue  # it sent all of it
+            socketio.server.emit(
+                "note:update", {"topic_id": topic_id, "update": others[0] if len(others) == 1
+                                else merge_updates(*others)},
+                to=sender, namespace="/", ignore_queue=True)
 
 
 note_relay = NoteRelay(window=0.05)

@@ -9,7 +9,7 @@ import pytest
 from pycrdt import Awareness, Doc
 
 from openspace.domain import accounts, ratelimit
-from openspace.extensions import db
+from openspace.extensions import db, socketio
 from openspace.models import Note, User
 from tests.notes.conftest import Editor, fresh_text, stored
 from tests.notes.peers import FlaskTestLink, Peer, close, converge
@@ -243,7 +243,7 @@ def test_updates_in_one_relay_window_go_out_as_one_merged_message(app, world, so
         time.sleep(0.05)
         later["alice"] += _relayed(alice)
         later["bob"] += _relayed(bob)
-    # The other two went out together, once, to everyone (two senders: nobody is skipped).
+    # The other two went out together, once, to everyone (their senders are not connected).
     assert len(later["bob"]) == 1 and later["alice"] == later["bob"]
     merged = later["bob"][0]["update"]
     assert merged not in updates
@@ -256,3 +256,37 @@ def test_updates_in_one_relay_window_go_out_as_one_merged_message(app, world, so
     while not relay.idle and time.monotonic() < deadline:  # its flush is finishing
         time.sleep(0.01)
     assert relay.idle
+
+
+def test_a_merged_relay_gives_each_sender_only_what_the_others_wrote(app, world, sock):
+    from pycrdt import merge_updates
+
+    from openspace.realtime import NoteRelay
+
+    relay = NoteRelay(window=1.0)
+    alice, bob, reader = sock(world.alice), sock(world.bob), sock(world.kristof)
+    editors = {name: Editor() for name in ("alice", "bob", "reader")}
+    for client, name in ((alice, "alice"), (bob, "bob"), (reader, "reader")):
+        _join(client, world.topic_id, editors[name])
+    sid = {name: socketio.server.manager.sid_from_eio_sid(client.eio_sid, "/")
+           for name, client in (("alice", alice), ("bob", bob))}
+    opening = _typed(editors["reader"], "Agenda.\n")  # say, from the page: no sender
+    by_alice = _typed(editors["alice"], "Alice's point.\n")
+    by_bob = _typed(editors["bob"], "Bob's point.\n")
+
+    relay.relay(world.topic_id, opening, None)  # at once, to all
+    relay.relay(world.topic_id, by_alice, sid["alice"])
+    relay.relay(world.topic_id, by_bob, sid["bob"])
+    deadline = time.monotonic() + 30
+    while not relay.idle and time.monotonic() < deadline:
+        time.sleep(0.05)
+    got = {name: [m["update"] for m in _relayed(client)]
+           for name, client in (("alice", alice), ("bob", bob), ("reader", reader))}
+
+    assert got["alice"] == [opening, by_bob]
+    assert got["bob"] == [opening, by_alice]
+    assert got["reader"] == [opening, merge_updates(by_alice, by_bob)]
+    for name, updates in got.items():
+        for update in updates:
+            editors[name].apply(update)
+    assert str(editors["alice"]) == str(editors["bob"]) == str(editors["reader"])
