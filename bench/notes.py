@@ -74,7 +74,23 @@ from fanout import (  # noqa: E402
 from openspace.domain.crdt import varuint  # noqa: E402
 from openspace.fdlimit import raise_file_limit  # noqa: E402
 
-TOPIC = 1  # the first topic the seed proposes: the note everyone writes
+# The notes written: topics 1..--notes, the first ones the seed proposes. Editor i writes note
+# 1 + i % notes, reader j (indices after the editors') reads note 1 + j % notes.
+SCENARIOS = {
+    # One shared note, many people in it: the fan-out of one busy note.
+    "one-note": {"notes": 1, "editors": 30, "readers": 100, "rate": 3.0, "reader_procs": 2,
+                 "editor_procs": 1},
+    # A realistic OST slot: 40 sessions at once, each with 4 people typing its notes at 2
+    # characters a second and 10 more reading along.
+    "slot": {"notes": 40, "editors": 160, "readers": 400, "rate": 2.0, "reader_procs": 4,
+             "editor_procs": 2},
+}
+
+
+def note_of(index: int, editors: int, notes: int) -> int:
+    """The topic id whose note peer `index` writes (an editor) or reads (a reader)."""
+    return 1 + (index if index < editors else index - editors) % notes
+
 ALPHABET = string.ascii_lowercase + "     "  # words, more or less
 CONNECT_CONCURRENCY = 20
 
@@ -280,10 +296,10 @@ def client_main(conn, role: str, url: str, tokens: list[str | None], first: int,
 class Peer:
     """One client of the note: its Doc (editors) or the updates it received (readers)."""
 
-    def __init__(self, index: int, editor: bool):
+    def __init__(self, index: int, editor: bool, topic: int):
         from pycrdt import Doc, Text
 
-        self.index, self.editor = index, editor
+        self.index, self.editor, self.topic = index, editor, topic
         self.doc = Doc()
         self.text = self.doc.get("markdown", type=Text)
         self.seen: dict[int, list[tuple[int, float]]] = {}  # client -> (clock reached, when)
@@ -379,7 +395,8 @@ class Peer:
                   "sent": sent, "acked": None, "ok": False, "bytes": len(update)}
         self.sent.append(record)
         try:
-            ack = await self.client.call("note:update", {"topic_id": TOPIC, "update": update},
+            ack = await self.client.call("note:update", {"topic_id": self.topic,
+                                                          "update": update},
                                          timeout=60)
         except Exception as exc:
             ack = {"ok": False, "error": {"code": "client", "message": repr(exc)}}
@@ -410,8 +427,12 @@ async def _clients(conn, role: str, url: str, tokens: list[str | None], first: i
     global SEND_EVERY
     SEND_EVERY = args["send_every"]
     editor = role == "editors"
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-    peers = [Peer(first + i, editor) for i in range(len(tokens))]
+    # Readers are anonymous: the server counts their joins per address (the "note_read"
+    # bucket), so each reader process connects from an address of its own on the loopback.
+    local = (args["local_addr"], 0) if args.get("local_addr") else None
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, local_addr=local))
+    peers = [Peer(first + i, editor, note_of(first + i, args["editors"], args["notes"]))
+             for i in range(len(tokens))]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
     async def join(peer: Peer, token: str | None) -> str | None:
@@ -421,7 +442,7 @@ async def _clients(conn, role: str, url: str, tokens: list[str | None], first: i
                 client = NoteClient(session, url, peer.on_update, peer.on_disconnect)
                 try:
                     await client.connect({"token": token} if token else None)
-                    ack = await client.call("note:join", {"topic_id": TOPIC,
+                    ack = await client.call("note:join", {"topic_id": peer.topic,
                                                           "state_vector": peer.doc.get_state()})
                     if not (isinstance(ack, dict) and ack.get("ok")):
                         raise RuntimeError(f"join refused: {ack}")
@@ -435,7 +456,8 @@ async def _clients(conn, role: str, url: str, tokens: list[str | None], first: i
                         missing = peer.doc.get_update(ack["state_vector"])
                         if missing != b"\x00\x00":
                             reply = await client.call("note:update",
-                                                      {"topic_id": TOPIC, "update": missing})
+                                                      {"topic_id": peer.topic,
+                                                       "update": missing})
                             if not reply.get("ok"):
                                 raise RuntimeError(f"sync refused: {reply}")
                     return None
@@ -448,6 +470,10 @@ async def _clients(conn, role: str, url: str, tokens: list[str | None], first: i
             await asyncio.sleep(0.5 * (attempt + 1))
         return error
 
+    if not editor:  # readers join once the editors have: the first writer's join creates the
+        message = await _recv(conn, 600)  # note (a reader before it would see none)
+        if message is None or message[0] != "join":
+            return
     started = time.monotonic()
     joins = (join(p, t) for p, t in zip(peers, tokens, strict=True))
     errors = [e for e in await asyncio.gather(*joins) if e]
@@ -486,21 +512,27 @@ async def _clients(conn, role: str, url: str, tokens: list[str | None], first: i
     cpu_typing = time.process_time() - cpu_start  # (collect comes right after the typing)
     expected = message[1]["expected"]  # sender index -> keys
     deadline = time.monotonic() + message[1]["timeout"]
-    wanted = [{k for sender, keys in expected.items() if int(sender) != p.index for k in keys}
-              for p in peers]
-    last = {}  # client -> its last sent clock: a peer that has it has all before it too
-    for keys in expected.values():
+
+    def same_note(sender: str, peer: Peer) -> bool:
+        return note_of(int(sender), args["editors"], args["notes"]) == peer.topic
+
+    wanted = [{k for sender, keys in expected.items()
+               if int(sender) != p.index and same_note(sender, p) for k in keys} for p in peers]
+    last: dict[int, dict[int, int]] = {}  # note -> client -> its last sent clock (a peer that
+    for sender, keys in expected.items():  # has it has all before it too)
         for key in keys:
             client, clock = (int(part) for part in key.split(":"))
-            last[client] = max(clock, last.get(client, 0))
+            mine = last.setdefault(note_of(int(sender), args["editors"], args["notes"]), {})
+            mine[client] = max(clock, mine.get(client, 0))
     while time.monotonic() < deadline:
         if all(p.received_at(f"{client}:{clock}") is not None for p in peers
-               for client, clock in last.items() if client != p.doc.client_id):
+               for client, clock in last.get(p.topic, {}).items()
+               if client != p.doc.client_id):
             break
         await asyncio.sleep(0.2)
     report = {
         "cpu_typing_s": cpu_typing,
-        "peers": [{"index": p.index, "editor": p.editor,
+        "peers": [{"index": p.index, "editor": p.editor, "topic": p.topic,
                    "received": {k: t for k in w if (t := p.received_at(k)) is not None},
                    "duplicates": p.duplicates, "disconnects": p.disconnects,
                    "text": p.final_text(), "typed": p.typed, "sent": p.sent,
@@ -548,8 +580,11 @@ class Clients:
 
         def spawn(role: str, group: list, first: int) -> None:
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=client_main, args=(child, role, url, group, first, args,
-                                                         nice, cpus), daemon=True)
+            settings = dict(args)
+            if role == "readers":  # 127.0.0.10, .11, ...: see _clients
+                settings["local_addr"] = f"127.0.0.{10 + len(self.items)}"
+            proc = ctx.Process(target=client_main, args=(child, role, url, group, first,
+                                                         settings, nice, cpus), daemon=True)
             proc.start()
             child.close()
             self.items.append((proc, parent, role, len(group)))
@@ -577,9 +612,10 @@ class Clients:
         return [self.get(conn, kind, max(1, deadline - time.monotonic()))
                 for _, conn, role, _ in self.items if role in roles]
 
-    def send(self, message: tuple) -> None:
-        for _, conn, _, _ in self.items:
-            conn.send(message)
+    def send(self, message: tuple, roles: tuple[str, ...] = ("editors", "readers")) -> None:
+        for _, conn, role, _ in self.items:
+            if role in roles:
+                conn.send(message)
 
     def close(self) -> None:
         for _, conn, _, _ in self.items:
@@ -608,9 +644,9 @@ def _split(items: list, parts: int) -> list[list]:
 
 # -- one measured run ------------------------------------------------------------------------
 
-def api_markdown(url: str) -> str | None:
+def api_markdown(url: str, topic: int) -> str | None:
     try:
-        with urllib.request.urlopen(f"{url}/api/v1/topics/{TOPIC}/notes", timeout=30) as resp:
+        with urllib.request.urlopen(f"{url}/api/v1/topics/{topic}/notes", timeout=30) as resp:
             return json.loads(resp.read())["markdown"]
     except Exception:
         return None
@@ -620,14 +656,17 @@ def measure(kind: str, args, round_: int) -> dict:
     """Start a server, connect the editors and readers, type, and return every figure."""
     workdir = Path(tempfile.mkdtemp(prefix=f"notes-{kind}-"))
     clients = None
-    settings = {"send_every": args.send_every, "rate": args.rate, "seed": args.seed + round_}
+    settings = {"send_every": args.send_every, "rate": args.rate, "seed": args.seed + round_,
+                "editors": args.editors, "notes": args.notes}
     try:
         with running_server(kind, workdir, args.editors, 1, args.nice,
                             args.server_cpus) as (server, plan):
             tokens = [d["token"] for d in plan["drivers"]]
             clients = Clients(server.url, tokens, args.readers, args.reader_procs,
                               args.editor_procs, settings, args.nice, args.client_cpus)
-            joined = clients.all("joined", 300)
+            joined = clients.all("joined", 300, roles=("editors",))
+            clients.send(("join", None), roles=("readers",))
+            joined += clients.all("joined", 300, roles=("readers",))
             connected = sum(j["connected"] for j in joined)
             if connected != args.editors + args.readers:
                 raise RuntimeError(f"{kind}: only {connected} clients joined: "
@@ -651,7 +690,8 @@ def measure(kind: str, args, round_: int) -> dict:
                 expected.update(report["sent"])
             clients.send(("collect", {"expected": expected, "timeout": args.collect_timeout}))
             results = clients.all("result", args.collect_timeout + 300)
-            served = api_markdown(server.url) if kind == "openspace" else None
+            served = ({topic: api_markdown(server.url, topic)
+                       for topic in range(1, args.notes + 1)} if kind == "openspace" else None)
             clients.close()
             clients = None
     finally:
@@ -663,8 +703,10 @@ def measure(kind: str, args, round_: int) -> dict:
     editors = [p for p in peers if p["editor"]]
     messages = {r["key"]: (p["index"], r) for p in editors for r in p["sent"] if r["ok"]}
     all_peers, pairs, acks, lost, keystrokes = [], [], [], 0, 0
+    topic_of = {p["index"]: p["topic"] for p in peers}
     for key, (sender, record) in messages.items():
-        times = [p["received"].get(key) for p in peers if p["index"] != sender]
+        times = [p["received"].get(key) for p in peers
+                 if p["index"] != sender and p["topic"] == topic_of[sender]]
         missing = sum(1 for t in times if t is None)
         lost += missing
         acks.append(record["acked"] - record["sent"])
@@ -677,10 +719,13 @@ def measure(kind: str, args, round_: int) -> dict:
     all_peers.sort()
     pairs.sort()
     acks.sort()
-    texts = {p["text"] for p in peers}
-    final = next(iter(texts)) if len(texts) == 1 else None
-    lines_intact = sum(1 for p in editors if final is not None
-                       and f"\nE{p['index']:02d}: {p['typed']}\n" in final + "\n")
+    texts_of: dict[int, set[str]] = {}
+    for p in peers:
+        texts_of.setdefault(p["topic"], set()).add(p["text"])
+    finals = {topic: next(iter(texts)) for topic, texts in texts_of.items() if len(texts) == 1}
+    converged = len(finals) == len(texts_of)
+    lines_intact = sum(1 for p in editors if p["topic"] in finals
+                       and f"\nE{p['index']:02d}: {p['typed']}\n" in finals[p["topic"]] + "\n")
     errors: dict[str, int] = {}
     for p in editors:
         for code, n in p["errors"].items():
@@ -689,26 +734,30 @@ def measure(kind: str, args, round_: int) -> dict:
     server_cpu = cpu1 - cpu0
     ours = server_cpu + parent_cpu + sum(r["cpu_typing_s"] for r in results)
     others = max(0.0, (sys1[0] - sys0[0]) / CLK_TCK - ours) / wall
-    delivered = len([1 for key, (sender, _) in messages.items()
-                     for p in peers if p["index"] != sender and key in p["received"]])
+    delivered = len([1 for key, (sender, _) in messages.items() for p in peers
+                     if p["index"] != sender and p["topic"] == topic_of[sender]
+                     and key in p["received"]])
+    audience = {topic: sum(1 for p in peers if p["topic"] == topic) for topic in texts_of}
     return {
-        "server": kind, "round": round_,
+        "server": kind, "round": round_, "notes": len(texts_of),
         "editors": len(editors), "readers": len(peers) - len(editors),
         "keystrokes": keystrokes, "typed_chars": sum(len(p["typed"]) for p in editors),
         "updates": len(messages),
         "update_bytes_mean": round(sum(r["bytes"] for _, r in messages.values())
                                    / max(1, len(messages)), 1),
         "send_errors": errors,
-        "expected_deliveries": len(messages) * (len(peers) - 1),
+        "expected_deliveries": sum(audience[topic_of[sender]] - 1
+                                   for sender, _ in messages.values()),
         "delivered": delivered,
         "lost": lost,
         "duplicates": sum(p["duplicates"] for p in peers),
         "disconnects": sum(p["disconnects"] for p in peers),
-        "converged": len(texts) == 1,
-        "distinct_texts": len(texts),
+        "converged": converged,
+        "distinct_texts": sum(len(texts) for texts in texts_of.values()),
         "editor_lines_intact": lines_intact,
-        "matches_api": None if served is None else served == final,
-        "text_chars": len(final) if final else None,
+        "matches_api": None if served is None else all(
+            served.get(topic) == final for topic, final in finals.items()) and converged,
+        "text_chars": sum(len(final) for final in finals.values()) if converged else None,
         "latency_all_peers_ms": {"p50": ms(percentile(all_peers, 50)),
                                  "p99": ms(percentile(all_peers, 99)),
                                  "max": ms(all_peers[-1] if all_peers else None)},
@@ -804,15 +853,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n", 2)[2])
-    parser.add_argument("--editors", type=int, default=30)
-    parser.add_argument("--readers", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=3.0,
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="one-note",
+                        help="one-note: 30 editors + 100 readers in one note; slot: 40 notes "
+                        "at once, 4 editors + 10 readers each, 2 characters a second per "
+                        "editor. The options below override its figures")
+    parser.add_argument("--notes", type=int, default=None)
+    parser.add_argument("--editors", type=int, default=None)
+    parser.add_argument("--readers", type=int, default=None)
+    parser.add_argument("--rate", type=float, default=None,
                         help="characters a second each editor types (on average)")
     parser.add_argument("--send-every", type=float, default=0.1,
                         help="seconds between an editor's batches (the browser's SEND_EVERY)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of typing")
-    parser.add_argument("--editor-procs", type=int, default=1)
-    parser.add_argument("--reader-procs", type=int, default=2)
+    parser.add_argument("--editor-procs", type=int, default=None)
+    parser.add_argument("--reader-procs", type=int, default=None)
     parser.add_argument("--servers", nargs="+", default=["floor", "openspace"],
                         choices=["floor", "openspace"])
     parser.add_argument("--rounds", type=int, default=1)
@@ -834,8 +888,13 @@ def main() -> None:
                         "typing; sampling costs the server CPU, so do not quote those figures")
     parser.add_argument("--out", help="JSON file (default bench/results/notes-<time>.json)")
     args = parser.parse_args()
-    if args.editors > 64:
-        parser.error("at most 64 editors (the seed's slots)")
+    for name, value in SCENARIOS[args.scenario].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.editors > 200:
+        parser.error("at most 200 editors (a token and a topic each)")
+    if args.notes > args.editors:
+        parser.error("every note needs an editor")
 
     raise_file_limit(4096)
     cpus = sorted(os.sched_getaffinity(0))
