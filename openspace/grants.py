@@ -23,10 +23,13 @@ queue's channel (`<channel>:grant:user:<id>`), bumped with INCR by the process t
 and read with one MGET per message by every process, so the very next message after the change
 is checked again on any process: nothing travels through the queue, so nothing can be late.
 
-A grant is also checked again once it is GRANT_TTL old, as often as the session sweep looks:
-a bump can be lost (a process dying between its commit and its INCR, Redis unreachable at that
-moment, a change made by a process without the queue, like the CLI on SQLite), and this bounds
-how long. Redis unreachable when a message reads the counters: that message is checked in full.
+A grant is also checked again once it is GRANT_TTL old: a bump can be lost (a process dying
+between its commit and its INCR, Redis unreachable at that moment, a change made by a process
+without the queue, like the CLI on SQLite), and this bounds how long. (An ended login is cut
+sooner anyway, by the session sweep every few seconds.) Not much shorter: at 2 messages a
+second, every tenth would be checked in full with 5 s (measured: 15 % of the server's time in
+bench/notes.py --scenario slot). Redis unreachable when a message reads the counters: that
+message is checked in full.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from .domain.signals import access_changed, board_changed, sessions_ended
 
 log = logging.getLogger(__name__)
 
-GRANT_TTL = 5.0  # seconds; sockets.SWEEP_EVERY
+GRANT_TTL = 30.0  # seconds
 KEY_LIFETIME = 3600  # seconds a Redis counter outlives its last bump (>> GRANT_TTL)
 
 # Board changes after which every topic of the event is as it was for note writing (active or
