@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -381,11 +381,15 @@ class _Write:
     done: bool = False
 
 
-# Group commit: updates of one note that arrive while another is being written are written
-# together, in one transaction and one commit (one fsync) for all, each still acknowledged only
-# after that commit. Guarded by _waiting_lock; a batch is taken under the note's lock.
+# Group commit: updates that arrive while others are being written are written together, those
+# of every note, in one transaction and one commit (one fsync) for all, each still acknowledged
+# only after that commit (40 sessions typing at once would otherwise make 40 commits where one
+# does). Guarded by _waiting_lock; the batch is taken under _commit_lock (one note-writing
+# transaction at a time in a process; SQLite has one writer anyway), and each note's Doc is
+# used under its note lock, taken in topic id order (PostgreSQL's row locks too).
 _waiting: dict[int, list[_Write]] = {}
 _waiting_lock = threading.Lock()
+_commit_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -418,7 +422,7 @@ def apply_update(*, topic: Topic, user: User | None, update: Any, origin: Any = 
     (note_updated) to the note's other readers.
     Returns the update's id (0 for an empty update, which changes nothing and is not stored).
 
-    Updates to one note that arrive together share a transaction (see _Write); one that is
+    Updates that arrive together, of any notes, share a transaction (see _Write); one that is
     refused never takes the others down with it.
 
     `origin` is opaque here: the relay skips it (sockets pass the sender's sid)."""
@@ -433,8 +437,8 @@ def write_update(*, writer: NoteWriter, update: Any, origin: Any = None,
                  topic: Topic | None = None) -> int:
     """apply_update for a writer already checked (note_writer): a socket that checked its
     user's right to write this note and knows nothing it rests on changed since (sockets.py
-    keeps that per connection, openspace/grants.py says when it ends). `topic` is loaded only
-    when the note has to be created or reloaded."""
+    keeps that per connection, openspace/grants.py says when it ends). `topic`, if the caller
+    has it, saves loading it for a compaction."""
     data = _binary(update, "update", MAX_UPDATE)
     topic_id, user_id = writer.topic_id, writer.user_id
     if data == crdt.EMPTY_UPDATE:
@@ -454,11 +458,12 @@ def write_update(*, writer: NoteWriter, update: Any, origin: Any = None,
     # ends first (writing() would end it anyway), so waiting holds no pooled connection.
     db.session.rollback()
     time.sleep(0)
-    with _note_lock(topic_id):
+    with _commit_lock:
         if not write.done:  # nobody took it yet: write everything waiting, ours included
             with _waiting_lock:
-                batch = _waiting.pop(topic_id, [])
-            _write_batch(topic_of, topic_id, batch)
+                batches = dict(_waiting)
+                _waiting.clear()
+            _write_notes(batches)
     if write.error is not None:
         raise write.error
     note_updated.send(topic_id, update=data, origin=origin)
@@ -468,14 +473,46 @@ def write_update(*, writer: NoteWriter, update: Any, origin: Any = None,
     return write.seq
 
 
-def _write_batch(topic_of: Callable[[], Topic], topic_id: int, batch: list[_Write]) -> None:
+def _write_notes(batches: dict[int, list[_Write]]) -> None:
+    """Write the batches of several notes in one transaction; if any update in it is refused,
+    write each note's batch on its own (_write_batch), so each gets its own answer."""
+    topics = sorted(batches)
+    if len(topics) == 1:
+        with _note_lock(topics[0]):
+            _write_batch(topics[0], batches[topics[0]])
+        return
+    with ExitStack() as held:
+        for topic_id in topics:
+            held.enter_context(_note_lock(topic_id))
+        try:
+            try:
+                with _busy_is_transient():
+                    seqs = _append_notes({t: batches[t] for t in topics})
+            except (DomainError, IntegrityError):
+                pass  # rolled back as a whole: note by note below
+            else:
+                for topic_id in topics:
+                    for write, seq in zip(batches[topic_id], seqs[topic_id], strict=True):
+                        write.seq = seq
+                        write.done = True
+                return
+        except BaseException as error:  # the transaction failed as a whole (not a refusal)
+            for batch in batches.values():
+                for write in batch:
+                    write.error, write.done = error, True
+            raise
+        for topic_id in topics:
+            _write_batch(topic_id, batches[topic_id])
+
+
+def _write_batch(topic_id: int, batch: list[_Write]) -> None:
     """Write the batch in one transaction; if any update in it is refused (or the note was
     created concurrently), write them one by one, so each gets its own answer."""
     try:
         if len(batch) > 1:
             try:
                 with _busy_is_transient():
-                    seqs = _append(topic_of, topic_id, batch)
+                    seqs = _append(topic_id, batch)
             except (DomainError, IntegrityError):
                 pass  # rolled back as a whole: one at a time below
             else:
@@ -486,9 +523,9 @@ def _write_batch(topic_of: Callable[[], Topic], topic_id: int, batch: list[_Writ
             try:
                 with _busy_is_transient():
                     try:
-                        write.seq = _append(topic_of, topic_id, [write])[0]
+                        write.seq = _append(topic_id, [write])[0]
                     except IntegrityError:  # a concurrent first writer created the note
-                        write.seq = _append(topic_of, topic_id, [write])[0]
+                        write.seq = _append(topic_id, [write])[0]
             except BaseException as error:
                 write.error = error
                 if not isinstance(error, Exception):
@@ -503,39 +540,54 @@ def _write_batch(topic_of: Callable[[], Topic], topic_id: int, batch: list[_Writ
             write.done = True
 
 
-def _append(topic_of: Callable[[], Topic], topic_id: int, batch: list[_Write]) -> list[int]:
+def _append(topic_id: int, batch: list[_Write]) -> list[int]:
     """Append the updates of `batch` in one transaction and refresh the text; their ids."""
+    return _append_notes({topic_id: batch})[topic_id]
 
-    def template() -> str:
-        return report_template(topic_of())
 
-    untouched = False  # refused before the Doc took anything: it stays cached
+def _append_notes(batches: dict[int, list[_Write]]) -> dict[int, list[int]]:
+    """Append the updates of each note's batch, in topic id order, in one transaction, and
+    refresh their texts; their ids per note."""
+    touched: list[int] = []  # Docs that took updates: forgotten if the transaction fails
+    done: list[tuple[_Loaded, int]] = []
+    seqs: dict[int, list[int]] = {}
     try:
         with writing():
-            loaded = _catch_up(topic_id, template, lock=True)
-            if loaded is None:
-                _create(topic_of())
-                loaded = _catch_up(topic_id, template, lock=True)
-            if len(batch) == 1 and crdt.builds_on_unknown(
-                    batch[0].data, crdt.state_clocks(loaded.doc.get_state())):
-                untouched = True
-                raise _out_of_sync()
-            _integrate(loaded.doc, [write.data for write in batch])
-            markdown = str(loaded.text)
-            _check_size(topic_id, markdown)
             conn = db.session.connection()
-            seqs = [conn.execute(_APPEND, {"topic_id": topic_id, "data": write.data,
+            for topic_id, batch in batches.items():
+                # Loaded here, in the writer's session: the updates may be other handlers'.
+                def topic_of(topic_id=topic_id) -> Topic:
+                    return db.session.get(Topic, topic_id)
+
+                def template(topic_of=topic_of) -> str:
+                    return report_template(topic_of())
+
+                loaded = _catch_up(topic_id, template, lock=True)
+                if loaded is None:
+                    _create(topic_of())
+                    loaded = _catch_up(topic_id, template, lock=True)
+                if len(batch) == 1 and crdt.builds_on_unknown(
+                        batch[0].data, crdt.state_clocks(loaded.doc.get_state())):
+                    raise _out_of_sync()  # before the Doc took anything: it stays cached
+                touched.append(topic_id)
+                _integrate(loaded.doc, [write.data for write in batch])
+                markdown = str(loaded.text)
+                _check_size(topic_id, markdown)
+                seqs[topic_id] = [
+                    conn.execute(_APPEND, {"topic_id": topic_id, "data": write.data,
                                            "author_id": write.user_id}).scalar_one()
                     for write in batch]
-            conn.execute(_REFRESH, {"b_topic_id": topic_id, "b_markdown": markdown,
-                                    "b_has_content": has_content(markdown, loaded.template),
-                                    "b_updated_at": utcnow()})
+                conn.execute(_REFRESH, {"b_topic_id": topic_id, "b_markdown": markdown,
+                                        "b_has_content": has_content(markdown, loaded.template),
+                                        "b_updated_at": utcnow()})
+                done.append((loaded, topic_id))
     except BaseException:
-        if not untouched:
+        for topic_id in touched:
             _forget(topic_id)  # its Doc may hold updates the rollback took back
         raise
-    loaded.seq = seqs[-1]
-    loaded.tail += len(batch)
+    for loaded, topic_id in done:
+        loaded.seq = seqs[topic_id][-1]
+        loaded.tail += len(batches[topic_id])
     return seqs
 
 

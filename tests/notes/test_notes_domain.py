@@ -462,7 +462,7 @@ def test_writers_in_several_threads_lose_nothing(app, world):
 
 def test_updates_arriving_together_share_a_commit_and_a_refused_one_spoils_none(app, world):
     """Group commit: updates waiting while the note is being written are written together by
-    whoever gets the note next. Here they all wait (the test holds the note), and one of them
+    whoever writes next. Here they all wait (the test holds the writer's lock), and one of them
     builds on a change the server never saw: it alone is refused."""
     with app.app_context():
         base = notes.join_note(topic=_topic(world.topic_id), user=_user(world.alice))[0]
@@ -489,7 +489,7 @@ def test_updates_arriving_together_share_a_commit_and_a_refused_one_spoils_none(
                 results[index] = error.code
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(len(updates))]
-    with notes._note_lock(world.topic_id):
+    with notes._commit_lock:
         for thread in threads:
             thread.start()
         wait_for(lambda: len(notes._waiting.get(world.topic_id, ())) == len(updates))
@@ -509,6 +509,66 @@ def test_updates_arriving_together_share_a_commit_and_a_refused_one_spoils_none(
         assert _server_text(world.topic_id) == str(merged.get("markdown", type=Text))
         assert notes.current_markdown(_topic(world.topic_id)) == str(
             merged.get("markdown", type=Text))
+
+
+def test_updates_of_several_notes_share_a_commit_and_a_refused_one_spoils_none(app, world):
+    """Group commit across notes (40 sessions typing at once): updates of two notes waiting
+    together are written in one transaction; one that builds on a change the server never saw
+    is refused alone, and both notes hold everything else."""
+    from openspace.domain import board
+
+    with app.app_context():
+        other = board.propose_topic(event=db.session.get(Event, world.event_id),
+                                    user=_user(world.bob), data={"title": "Second session"}).id
+        bases = {topic: notes.join_note(topic=_topic(topic), user=_user(world.alice))[0]
+                 for topic in (world.topic_id, other)}
+    planned: list[tuple[int, bytes]] = []
+    editors: dict[int, list[bytes]] = {world.topic_id: [], other: []}
+    for topic in (world.topic_id, other):
+        for i in range(2):
+            editor = Editor(f"writer{topic}-{i}")
+            editor.apply(bases[topic])
+            editor.text.insert(0, f"Line {i} of {topic}\n")
+            update = editor.take()
+            planned.append((topic, update))
+            editors[topic].append(update)
+    stray = Editor("stray")
+    stray.apply(bases[other])
+    stray.text.insert(0, "never sent\n")
+    stray.take()
+    stray.text.insert(0, "builds on it\n")
+    planned.append((other, stray.take()))
+    results: dict[int, object] = {}
+
+    def write(index: int) -> None:
+        topic, update = planned[index]
+        with app.app_context():
+            try:
+                results[index] = notes.apply_update(topic=_topic(topic), user=_user(world.bob),
+                                                    update=update)
+            except DomainError as error:
+                results[index] = error.code
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(len(planned))]
+    with notes._commit_lock:
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: sum(len(w) for w in notes._waiting.values()) == len(planned))
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results[len(planned) - 1] == "out_of_sync"
+    seqs = [results[i] for i in range(len(planned) - 1)]
+    assert all(isinstance(seq, int) and seq > 0 for seq in seqs)
+    assert len(set(seqs)) == len(seqs)
+    for topic in (world.topic_id, other):
+        merged = Doc()
+        merged.apply_update(bases[topic])
+        for update in editors[topic]:
+            merged.apply_update(update)
+        with app.app_context():
+            notes._forget(topic)
+            assert _server_text(topic) == str(merged.get("markdown", type=Text))
 
 
 # Signals: relayed after the commit -----------------------------------------------------------
