@@ -164,8 +164,7 @@ def live_server(tmp_path_factory):
     from tests.live import LiveServer
 
     server = LiveServer(tmp_path_factory.mktemp("live"))
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     yield server
     server.stop()

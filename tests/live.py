@@ -7,17 +7,25 @@ event, on a free port of 127.0.0.1.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "openspace-demo"
 START_TIMEOUT = 120
+
+
+# What `prepare` made, once per process: commands run -> the database file they left.
+_prepared: dict[tuple, Path] = {}
 
 
 def free_port() -> int:
@@ -42,6 +50,33 @@ class LiveServer:
         done = subprocess.run([sys.executable, "-m", "openspace", *args], env=self.env, cwd=ROOT,
                               capture_output=True, text=True, timeout=120, check=True)
         return done.stdout
+
+    def prepare(self, *commands: tuple[str, ...]) -> LiveServer:
+        """Run these commands (`("db", "upgrade"), ("demo",)`...) on the server's new database
+        file, from a copy of what they made the first time in this process: each of them is a
+        process that imports the whole app (migrations, the demo's scrypt passwords), seconds
+        that every live server of the suite paid again for the very same file. The demo dates
+        its event today, so the copy is made again on another day. A database that is not this
+        server's own SQLite file (PostgreSQL) gets the commands themselves."""
+        from openspace.demo import TIMEZONE
+
+        database = self.env["OPENSPACE_DATABASE_URL"].removeprefix("sqlite:///")
+        target = Path(self.env["OPENSPACE_INSTANCE_DIR"]) / "live.db"
+        if Path(database) != target or target.exists():
+            for args in commands:
+                self.command(*args)
+            return self
+        key = (commands, datetime.now(ZoneInfo(TIMEZONE)).date())
+        if key not in _prepared:
+            folder = Path(tempfile.mkdtemp(prefix="openspace-live-"))
+            own = ("OPENSPACE_INSTANCE_DIR", "OPENSPACE_DATABASE_URL")
+            maker = LiveServer(folder, **{name: value for name, value in self.env.items()
+                                          if name not in own and os.environ.get(name) != value})
+            for args in commands:
+                maker.command(*args)
+            _prepared[key] = folder / "live.db"
+        shutil.copyfile(_prepared[key], target)
+        return self
 
     def start(self) -> LiveServer:
         for _attempt in range(3):

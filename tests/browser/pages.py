@@ -107,9 +107,7 @@ def setup(server) -> SmtpServer:
     its mail to the SMTP server returned (running until the process ends: a daemon thread)."""
     smtp = SmtpServer().start()
     server.env.update(OPENSPACE_MAIL_URL=smtp.url, OPENSPACE_MAIL_FROM="openspace@example.org")
-    server.command("db", "upgrade")
-    server.command("demo")
-    server.command("admin", "add", ADMIN)
+    server.prepare(("db", "upgrade"), ("demo",), ("admin", "add", ADMIN))
     return smtp
 
 

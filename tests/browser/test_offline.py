@@ -142,8 +142,7 @@ def test_logout_empties_the_kept_pages(live_server, phone):
 @pytest.fixture
 def deployments(tmp_path):
     server = LiveServer(tmp_path, OPENSPACE_BUILD_ID="first")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     yield server
     server.stop()

@@ -35,8 +35,7 @@ def server(tmp_path_factory):
     # Every interface, as for phones: the printed codes name this machine's network address
     # (the join link's rule: the organizer's page is open at 127.0.0.1).
     server = LiveServer(tmp_path_factory.mktemp("print"), host="0.0.0.0")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     yield server
     server.stop()

@@ -37,8 +37,7 @@ PHONE = (375, 812)
 def wall(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wall")
     server = LiveServer(tmp, host="0.0.0.0")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     for slug, (rooms, sessions) in WALLS.items():
         import_into(server, build_export(tmp, slug=slug, rooms=rooms, sessions=sessions,
                                          reports=3))

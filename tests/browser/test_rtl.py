@@ -47,8 +47,7 @@ OVERFLOW = """() => {
 def pseudo_server(tmp_path_factory):
     """The demo event on a server that offers the pseudo-locale (as the tests' app does)."""
     server = LiveServer(tmp_path_factory.mktemp("rtl"), OPENSPACE_PSEUDO_LOCALE="1")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     yield server
     server.stop()

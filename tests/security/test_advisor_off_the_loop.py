@@ -79,8 +79,7 @@ def _crowded_board(database_url: str) -> None:
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("advisor-offloop")
     server = LiveServer(folder, OPENSPACE_ADVISOR_TIME_LIMIT="5")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     _crowded_board(f"sqlite:///{folder / 'live.db'}")
     server.start()
     yield server

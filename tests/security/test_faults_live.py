@@ -24,8 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def server(tmp_path):
     server = LiveServer(tmp_path)
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     yield server
     server.stop()

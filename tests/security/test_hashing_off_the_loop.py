@@ -32,8 +32,7 @@ ANSWERED_MEANWHILE = 5  # well above the one a blocked loop could let through
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("offloop")
     server = LiveServer(folder)
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     with sqlite3.connect(folder / "live.db") as database:
         database.execute("UPDATE users SET password_hash = ? WHERE email = ?", (SLOW_HASH, EMAIL))
     server.start()

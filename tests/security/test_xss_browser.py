@@ -29,7 +29,7 @@ with app.app_context():
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("xss"))
-    server.command("db", "upgrade")
+    server.prepare(("db", "upgrade"))
     done = subprocess.run([sys.executable, "-c", SEED], env=server.env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=True)
     server.topic_id = int(done.stdout.split()[-1])

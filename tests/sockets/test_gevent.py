@@ -11,8 +11,7 @@ from tests.sockets.test_live_server import SLUG, Listener, _board, _free_cell, w
 @pytest.fixture(scope="module")
 def gevent_server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("gevent"), OPENSPACE_ASYNC_MODE="gevent")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     yield server
     server.stop()

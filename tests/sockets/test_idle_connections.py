@@ -32,7 +32,7 @@ SETTINGS = {"OPENSPACE_PING_INTERVAL": "1", "OPENSPACE_PING_TIMEOUT": "1",
 def server(request, tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp(request.param),
                         OPENSPACE_ASYNC_MODE=request.param, **SETTINGS)
-    server.command("db", "upgrade")
+    server.prepare(("db", "upgrade"))
     server.start()
     yield server
     server.stop()

@@ -174,8 +174,7 @@ def test_a_cli_change_reaches_clients_through_the_message_queue(tmp_path):
     # Pub/sub channels span Redis's database numbers: one of this test's own.
     server = LiveServer(tmp_path, OPENSPACE_MESSAGE_QUEUE=url,
                         OPENSPACE_MESSAGE_QUEUE_CHANNEL=f"openspace-test-{uuid.uuid4().hex}")
-    server.command("db", "upgrade")
-    server.command("demo")
+    server.prepare(("db", "upgrade"), ("demo",))
     server.start()
     projector = Listener(server.url)
     try:
