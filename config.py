@@ -174,6 +174,8 @@ class Config:
     # for finding texts that do not go through the catalogs, and texts that overflow.
     PSEUDO_LOCALE = _bool("OPENSPACE_PSEUDO_LOCALE", False)
     JSON_SORT_KEYS = False
+    # How passwords are hashed (werkzeug's method names): scrypt, ~0.1 s of CPU per password.
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 class TestConfig(Config):
@@ -192,3 +194,7 @@ class TestConfig(Config):
     MAIL_URL = ""  # tests that send mail start their own SMTP server (tests/mail)
     MAIL_FROM = ""
     ADVISOR_WORKERS = 1  # tests share a box; their boards are small enough for one
+    # One round of PBKDF2: the suite makes and logs in thousands of accounts, and scrypt cost a
+    # fifth of its CPU time. Live servers (`openspace serve`, tests/live.py) keep scrypt, and
+    # tests/security/test_password_storage.py checks that Config does.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"

@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import i18n
@@ -25,16 +26,35 @@ TOKEN_PREFIX = "ost_"
 # A browser login lasts at most this long (the remember cookie's lifetime, config.py): older
 # rows no longer log anyone in, and are deleted at the user's next login.
 LOGIN_LIFETIME = timedelta(days=365)
-# Checked against when an email is unknown, so a login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Checked against when an email is unknown, so a login takes as long either way: one per
+# hashing method (PASSWORD_HASH_METHOD; scrypt's made at import, another when first needed).
+_DUMMY_HASHES = {"scrypt": generate_password_hash("not-a-real-password", method="scrypt")}
 # scrypt costs ~0.1 s of CPU per password: in OS threads (offload.py), at most one per core but
 # one, so logins never take the core the server's event loop runs on.
 _HASH_SLOTS = Slots(max(1, (os.cpu_count() or 2) - 1))
 
 
+def _hash_method() -> str:
+    """werkzeug's method: scrypt (config.py). TestConfig names a cheap one, so that the tests'
+    thousands of accounts and logins do not spend a tenth of a CPU second each; the stored
+    hash names its method, so checking it is the same code either way."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return method or "scrypt"
+
+
 def hash_password(password: str) -> str:
-    """The stored form of a password (scrypt), computed off the event loop."""
-    return _HASH_SLOTS.run(lambda: generate_password_hash(password))
+    """The stored form of a password (scrypt: PASSWORD_HASH_METHOD), computed off the event
+    loop."""
+    method = _hash_method()
+    return _HASH_SLOTS.run(lambda: generate_password_hash(password, method=method))
+
+
+def _dummy_hash() -> str:
+    method = _hash_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = _HASH_SLOTS.run(
+            lambda: generate_password_hash("not-a-real-password", method=method))
+    return _DUMMY_HASHES[method]
 
 
 _hash_password = hash_password
@@ -102,7 +122,7 @@ def authenticate(*, email: object, password: object, client: str | None = None) 
     _throttle_password_attempt(f"email:{email_[:v.EMAIL_MAX]}")
     user = db.session.scalar(sa.select(User).where(User.email == email_)) if email_ else None
     if user is None or user.password_hash is None:
-        _password_matches(_DUMMY_HASH, password_)
+        _password_matches(_dummy_hash(), password_)
         raise NotAuthenticated(_("Wrong email or password."))
     if not _password_matches(user.password_hash, password_):
         raise NotAuthenticated(_("Wrong email or password."))
