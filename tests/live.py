@@ -134,6 +134,17 @@ class LiveServer:
                                 headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
+def close_socket(sock) -> None:
+    """Disconnect a python-socketio client and close its transports: a socket the server cut
+    (or a server killed with -9) may be left open on this side."""
+    if sock.connected:
+        sock.disconnect()
+    for name in ("ws", "http"):
+        transport = getattr(sock.eio, name, None)
+        if transport is not None:
+            transport.close()
+
+
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
     """Poll until predicate() is truthy (bounded); return its value or raise AssertionError."""
     deadline = time.monotonic() + timeout

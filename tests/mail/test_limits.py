@@ -4,27 +4,9 @@ whichever page sends them; while a venue behind one address can still ask for it
 
 from __future__ import annotations
 
-import pytest
-
-from openspace.domain import ratelimit
-from openspace.domain.ratelimit import LIMITS, Limit
+from openspace.domain.ratelimit import LIMITS
+from tests.security.test_abuse_limits import VENUE, _from, no_refill  # noqa: F401 (autouse)
 from tests.web.conftest import login_as
-
-VENUE = "192.0.2.10"  # one wifi router for everyone (TEST-NET)
-
-
-@pytest.fixture(autouse=True)
-def no_refill(monkeypatch):
-    """Buckets keep their sizes but do not refill during a test: counts are exact."""
-    for action, limit in list(LIMITS.items()):
-        monkeypatch.setitem(LIMITS, action, Limit(rate=1e-6, burst=limit.burst))
-    ratelimit.reset()
-    yield
-    ratelimit.reset()
-
-
-def _from(address: str) -> dict:
-    return {"environ_overrides": {"REMOTE_ADDR": address}}
 
 
 def test_one_address_gets_a_few_mails_whoever_asks_and_whether_or_not_it_has_an_account(

@@ -14,7 +14,7 @@ import requests
 import socketio
 from pycrdt import Doc, Text
 
-from tests.live import DEMO_PASSWORD
+from tests.live import DEMO_PASSWORD, close_socket
 from tests.scaleout.clients import SLUG
 from tests.security.test_live_access import AdminBrowser
 
@@ -52,12 +52,7 @@ class Writer:
             return None
 
     def close(self) -> None:
-        if self.sock.connected:
-            self.sock.disconnect()
-        for name in ("ws", "http"):
-            transport = getattr(self.sock.eio, name, None)
-            if transport is not None:
-                transport.close()
+        close_socket(self.sock)
 
 
 def _member(server) -> tuple[str, int]:

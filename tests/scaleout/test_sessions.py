@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live import wait_for
+from tests.live import close_socket, wait_for
 from tests.security.test_live_sessions import Browser
 
 pytestmark = pytest.mark.slow
@@ -44,12 +44,7 @@ def test_revoking_tokens_on_one_process_cuts_token_sockets_on_the_other(pair):
         assert a.api("DELETE", "/tokens", token).json()["revoked"] >= 1
         wait_for(gone.is_set, timeout=30)
     finally:
-        if bot.connected:
-            bot.disconnect()
-        for name in ("ws", "http"):
-            transport = getattr(bot.eio, name, None)
-            if transport is not None:
-                transport.close()
+        close_socket(bot)
 
 
 def test_an_event_turning_private_on_one_process_takes_the_others_sockets_out(pair):

@@ -15,7 +15,7 @@ import pytest
 import socketio
 from pycrdt import Doc, Text
 
-from tests.live import LiveServer, wait_for
+from tests.live import LiveServer, close_socket, wait_for
 
 SLUG = "drupal-cxo-brussels"
 pytestmark = pytest.mark.slow
@@ -72,11 +72,7 @@ class Writer:
 
     def close(self) -> None:
         """After a kill -9 the client may not have closed its socket itself: close it here."""
-        self.client.disconnect()
-        for name in ("ws", "http"):
-            transport = getattr(self.client.eio, name, None)
-            if transport is not None:
-                transport.close()
+        close_socket(self.client)
 
 
 def test_kill_9_during_a_burst_loses_no_acknowledged_change(server):

@@ -13,7 +13,7 @@ import requests
 import socketio
 from pycrdt import Doc, Text
 
-from tests.live import DEMO_PASSWORD, wait_for
+from tests.live import DEMO_PASSWORD, close_socket, wait_for
 
 SLUG = "drupal-cxo-brussels"
 ORGANIZER = "kristof@example.org"
@@ -51,12 +51,7 @@ class Listener:
         return [name for name, _ in self.heard]
 
     def close(self) -> None:
-        if self.sock.connected:
-            self.sock.disconnect()
-        for name in ("ws", "http"):
-            transport = getattr(self.sock.eio, name, None)
-            if transport is not None:
-                transport.close()
+        close_socket(self.sock)
 
 
 def _register(live_server, email: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from tests.live import DEMO_PASSWORD, wait_for
+from tests.live import DEMO_PASSWORD, close_socket, wait_for
 
 SLUG = "drupal-cxo-brussels"
 pytestmark = pytest.mark.slow
@@ -44,12 +44,7 @@ class Browser:
                               data={"csrf_token": self.csrf("/account"), **data})
 
     def close(self) -> None:
-        if self.sock.connected:
-            self.sock.disconnect()
-        for name in ("ws", "http"):  # a socket the server cut may be left open on this side
-            transport = getattr(self.sock.eio, name, None)
-            if transport is not None:
-                transport.close()
+        close_socket(self.sock)
         self.http.close()
 
 
