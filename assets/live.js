@@ -157,6 +157,24 @@ function flash(el) {
 }
 
 let version = root ? Number(root.dataset.version) : 0;
+// The service worker keeps a copy of this page for offline reloads, as it was when it passed
+// through (the load, not the live changes since: the board refetches only its live regions).
+// When the phone leaves the page (another app, the screen locked: often just before the signal
+// goes), a page that changed since is handed to the worker again, so an offline reload shows
+// what was on the screen. Once per change, and spread over the moments people put their
+// phones away, never all at once like a reconnect's refetches.
+let keptVersion = version;
+function keepPage() {
+  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (!root || !worker || version === keptVersion || !navigator.onLine
+      || document.documentElement.hasAttribute("data-offline-since")) return;
+  keptVersion = version;
+  worker.postMessage({ type: "KEEP", urls: [location.href] });
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") keepPage();
+});
+window.addEventListener("pagehide", keepPage);
 let refetching = null;
 
 // quiet: a routine refresh (the projector's news), not a recovery: no "Back in sync".
