@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.live import LiveServer
+from tests.browser.test_live_board import _propose_and_place
+from tests.live import LiveServer, wait_for
 
 SLUG = "drupal-cxo-brussels"
 PAGES = "openspace-pages-v1-"
@@ -77,6 +78,44 @@ def test_offline_reload_and_navigation_show_kept_pages_and_our_offline_page(live
     page.wait_for_load_state()
     ours(page)
     assert page.locator("h1").first.inner_text() == "Drupal CXO Brussels"
+    page.context.set_offline(False)
+
+
+KEPT_BOARD_HAS = """async (title) => {
+  for (const name of (await caches.keys()).filter((n) => n.startsWith("PAGES"))) {
+    const copy = await (await caches.open(name)).match(location.href);
+    if (copy && (await copy.text()).includes(title)) return true;
+  }
+  return false;
+}""".replace("PAGES", PAGES)
+
+LEAVE_PAGE = """() => {
+  Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_the_kept_board_is_what_the_phone_showed_when_it_left_it(live_server, phone):
+    """The board patches itself live (and refetches only its live regions), so the worker's
+    copy is the board of the load: leaving the page hands the changed page to the worker, and
+    an offline reload shows what was on the screen."""
+    page = phone()
+    page.goto(f"{live_server.url}/e/{SLUG}")
+    ready(page)
+    page.wait_for_selector("html[data-live=live]")
+    title = "Kept as the phone left it"
+    card = _propose_and_place(live_server, "kristof@example.org", title)
+    page.locator(card).wait_for(timeout=10000)
+    assert page.evaluate(KEPT_BOARD_HAS, title) is False  # the copy is the board of the load
+
+    page.evaluate(LEAVE_PAGE)  # the phone goes to another app, or its screen locks
+    wait_for(lambda: page.evaluate(KEPT_BOARD_HAS, title), timeout=15)
+
+    page.context.set_offline(True)
+    page.reload()
+    ours(page)
+    assert page.locator("[data-offline-banner]").is_visible()
+    assert page.locator(card).inner_text().startswith(title)
     page.context.set_offline(False)
 
 
