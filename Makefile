@@ -23,9 +23,11 @@ run: setup
 	$(BIN)/openspace demo
 	$(BIN)/openspace serve --host $(HOST) --port $(PORT)
 
-# The suite runs on every core (pytest-xdist; JOBS=0: in this one process). Tests that share a
+# The suite runs in one worker more than the cores (pytest-xdist; JOBS=0: in this one process):
+# the browser and live-server tests spend much of their time waiting, so a third worker on a
+# 2-core box took make test from 10:20 to 8:58 (docs/architecture.md, Testing). Tests that share a
 # module's live server, browser or template database stay on one worker (tests/conftest.py).
-JOBS ?= auto
+JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 XDIST := -n $(JOBS) --dist loadgroup
 # Compiled bytecode is kept: without it every worker and every server a test starts compiles
 # the whole app (and pytest rewrites every test module) again, on each run.
