@@ -21,11 +21,6 @@ from .forms import TopicForm
 from .pitches import pitch_context
 
 
-def _interested(topics) -> set[int]:
-    user = me()
-    return {t.id for t in topics if user and any(i.user_id == user.id for i in t.interests)}
-
-
 def _board_regions(event, coming) -> dict:
     """What the board page's live regions (state, grid) show: the same for every viewer with
     the same role who comes to the same topics (the cache's key, _live_tag)."""
@@ -88,7 +83,7 @@ def marketplace_page(event, *, form: TopicForm | None = None, pitch_form=None,
         "board/marketplace.html",
         event=event,
         market=market,
-        interested=_interested(market["unplaced"] + market["placed"]),
+        interested=board.coming_to(event, user),
         is_member=allowed(permissions.require_member, user, event),
         can_change=allowed(permissions.require_board_change, user, event),
         form=form or TopicForm(formdata=None),
