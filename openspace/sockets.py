@@ -111,10 +111,16 @@ def _leave(sid: str, event_id: int) -> None:
     _announce_presence(event_id)
 
 
-def _cut(sid: str) -> None:
-    """Disconnect a connection whose login ended; it leaves every room with it."""
+def _forget(sid: str) -> None:
+    """What this process kept for a connection that ends (or whose login did): its identity
+    and its kept note write checks."""
     _identities.pop(sid, None)
     _grants.pop(sid, None)
+
+
+def _cut(sid: str) -> None:
+    """Disconnect a connection whose login ended; it leaves every room with it."""
+    _forget(sid)
     socketio.server.disconnect(sid, namespace="/")
 
 
@@ -254,8 +260,7 @@ def _user() -> User | None:
         user = accounts.load_session_user(identity.session_id or "")
     if user is None:
         sid = request.sid
-        _identities.pop(sid, None)
-        _grants.pop(sid, None)
+        _forget(sid)
         # After this message's error ack has gone out.
         socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
         raise NotAuthenticated(_("Your login has ended; log in again."))
@@ -292,8 +297,7 @@ def _malformed_key(sid: str | None = None) -> str:
 def _cut_after_ack(sid: str) -> None:
     """Past the malformed budget: the connection is cut, once this message's ack has gone."""
     log.warning("socket %s cut: too many malformed messages", sid)
-    _identities.pop(sid, None)
-    _grants.pop(sid, None)
+    _forget(sid)
     socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
 
 
@@ -348,8 +352,7 @@ def on_connect(auth: Any = None):
 
 @socketio.on("disconnect")
 def on_disconnect(*_args):
-    _identities.pop(request.sid, None)
-    _grants.pop(request.sid, None)
+    _forget(request.sid)
     notes.release_awareness(request.sid)
     for event_id in list(_joined.pop(request.sid, ())):
         _leave(request.sid, event_id)
