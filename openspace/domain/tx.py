@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
+from .offload import off_the_hub
 
 # Read by the SQLite "begin" hook: a write transaction takes the write lock at BEGIN, so its
 # reads (permission and free-cell checks) see the state it will write on.
 _immediate = contextvars.ContextVar("openspace_immediate", default=False)
+
+# SQLite has one writer at a time. This process's write transactions take their turn here
+# first, so one waiting for another waits here (a green lock under eventlet/gevent: patched
+# before import), never in SQLite's busy handler, which sleeps in C and stops the whole event
+# loop. That also lets a transaction give the loop away while it commits (commit_off_the_hub).
+_sqlite_turn = threading.RLock()
 
 
 @contextmanager
@@ -29,24 +37,47 @@ def writing() -> Iterator[None]:
     """
     session = db.session()
     session.rollback()
-    token = _immediate.set(True)
-    try:
-        session.connection()  # BEGIN (IMMEDIATE on SQLite) now
-        yield
-        session.expire_on_commit = False
+    with _sqlite_turn if db.engine.dialect.name == "sqlite" else nullcontext():
+        token = _immediate.set(True)
         try:
-            session.commit()
+            session.connection()  # BEGIN (IMMEDIATE on SQLite) now
+            yield
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
+        except BaseException:
+            session.rollback()
+            raise
         finally:
-            session.expire_on_commit = True
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        _immediate.reset(token)
+            _immediate.reset(token)
+
+
+def commit_off_the_hub(engine: Engine) -> None:
+    """Wait for SQLite's COMMIT in a real OS thread (offload.py) when the server is green.
+
+    A durable commit waits for the disk (WAL with synchronous=FULL: an fsync, ~1-2 ms). The
+    sqlite3 module's call does not yield, so under eventlet it would stop the one event-loop
+    thread for that long, every write: 14 % of the server's samples in bench/notes.py.
+    (PostgreSQL's driver waits greenly already: psycogreen, entry.py.) Waiting in a thread
+    instead, the loop goes on relaying, reading the next messages and queueing the next
+    writes, which then share one commit (notes.write_update's group commit). Nothing is
+    acknowledged before the commit returns, as before. Only the DBAPI commit moves:
+    SQLAlchemy's bookkeeping stays on the calling green thread, which holds the connection and
+    the process's write turn (_sqlite_turn) until it is done."""
+    plain = engine.dialect.do_commit
+
+    def do_commit(dbapi_connection) -> None:
+        off_the_hub(lambda: plain(dbapi_connection))
+
+    engine.dialect.do_commit = do_commit  # this engine's dialect instance only
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions."""
+    """WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE for write transactions, and the
+    commit waited for off the event loop."""
+    commit_off_the_hub(engine)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
