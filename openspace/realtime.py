@@ -8,11 +8,13 @@ the database, and where the database is ahead for longer than a message takes, i
 (`board:changed` with kind "resync" and the current version): they refetch the board.
 
 Clients that ask for it (`event:join` with `batch: true`) get the board's changes in batches:
-`BoardDelivery`, the process's Socket.IO manager, holds them for a short window after they
-reach the process (from this process's own commits or through Redis) and sends them as one
-`board:batch` message, in version order. The window lives where the changes are delivered, not
-where they are committed: every process sends its clients what it received, in the order Redis
-gave it, so each recipient's versions stay consecutive whichever process committed them.
+`BoardDelivery`, the process's Socket.IO manager, sends the first change after a quiet spell at
+once (a `board:batch` of one) and holds those that follow within a short window of that send,
+as they reach the process (from this process's own commits or through Redis), for one
+`board:batch` message in version order when the window ends (the `Throttle` rule, which note
+updates follow too). The window lives where the changes are delivered, not where they are
+committed: every process sends its clients what it received, in the order Redis gave it, so
+each recipient's versions stay consecutive whichever process committed them.
 
 Presence ("N people online") is counted per process, where the sockets are; with several
 processes each keeps its counts in Redis too, so every announcement carries the total.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 
 import redis
 import socketio as python_socketio
@@ -128,9 +131,80 @@ def _recheck_every_process(event_id: int, *, topic_ids: list[int], deleted: bool
         recheck_rooms.send(event_id, topic_ids=change["topic_ids"], deleted=change["deleted"])
 
 
+class Throttle:
+    """At most one send per key and `window`: the rule NoteRelay (per note) and BoardDelivery
+    (per event) share.
+
+    An item that finds its key's last send `window` or longer ago goes out at once, alone, so
+    the first after a quiet spell waits for nothing; the items that follow within the window
+    are held and go out together when it ends, in one send (which starts the next window).
+    `send(key, items)` sends, outside the lock; `spawn(fn, *args)` and `sleep(seconds)` are the
+    server's (green under eventlet). `leads(key, item)`, if given, sees every item offered, in
+    order, under the lock, and may keep one that would go out at once for a window instead
+    (by returning False): BoardDelivery's, for a version that does not follow the last one.
+    """
+
+    keep = 10_000  # keys remembered before those quiet for `forget_after` are forgotten
+    forget_after = 60.0
+
+    def __init__(self, window: float, send: Callable[[Hashable, list], None], *,
+                 spawn: Callable[..., object], sleep: Callable[[float], object],
+                 leads: Callable[[Hashable, object], bool] | None = None) -> None:
+        self.window = window
+        self.lock = threading.Lock()  # green under eventlet/gevent; held for dict work only
+        self._send, self._spawn, self._sleep, self._leads = send, spawn, sleep, leads
+        self._last: dict[Hashable, float] = {}  # key -> when its last send went out
+        self._pending: dict[Hashable, list] = {}  # key -> items held for its window's end
+        self._scheduled = 0  # flushes scheduled and not yet sent
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is held or on its way (what went out at once is sent)."""
+        return self._scheduled == 0
+
+    def offer(self, key: Hashable, item: object) -> None:
+        with self.lock:
+            leads = self._leads is None or self._leads(key, item)
+            pending = self._pending.get(key)
+            if pending is not None:  # a flush is scheduled: ride along
+                pending.append(item)
+                return
+            now = time.monotonic()
+            wait = self._last.get(key, float("-inf")) + self.window - now
+            at_once = wait <= 0 and leads
+            if at_once:
+                self._sent(key, now)
+            else:  # within the window of the last send, or kept: a window opens with it
+                self._pending[key] = [item]
+                self._scheduled += 1
+                wait = wait if wait > 0 else self.window
+        if at_once:
+            self._send(key, [item])
+        else:
+            self._spawn(self._flush_later, key, wait)
+
+    def _flush_later(self, key: Hashable, wait: float) -> None:
+        try:
+            self._sleep(wait)
+            with self.lock:
+                items = self._pending.pop(key, [])
+                self._sent(key, time.monotonic())
+            self._send(key, items)
+        finally:
+            with self.lock:
+                self._scheduled -= 1
+
+    def _sent(self, key: Hashable, now: float) -> None:
+        # Under the lock.
+        self._last[key] = now
+        if len(self._last) > self.keep:  # forget the keys nothing was sent for in a while
+            cutoff = now - max(self.forget_after, self.window)
+            self._last = {k: at for k, at in self._last.items() if at > cutoff}
+
+
 class NoteRelay:
     """Relays a note's committed updates to its room, at most one message per recipient and
-    `window`.
+    `window` (a `Throttle` per note).
 
     Thirty people typing into one note send ~100 updates a second, and each would go to every
     reader of the note. The first update after a quiet spell goes out at once; updates that
@@ -142,48 +216,20 @@ class NoteRelay:
     """
 
     def __init__(self, window: float) -> None:
-        self.window = window
-        self._lock = threading.Lock()  # green under eventlet/gevent; held for dict work only
-        self._last: dict[int, float] = {}  # topic id -> when its last message went out
-        self._pending: dict[int, list[tuple[bytes, str | None]]] = {}
-        self._scheduled = 0  # flushes scheduled and not yet sent
+        self._throttle = Throttle(window, self._send, spawn=socketio.start_background_task,
+                                  sleep=socketio.sleep)
+
+    @property
+    def window(self) -> float:
+        return self._throttle.window
 
     @property
     def idle(self) -> bool:
         """No merged message is waiting or on its way (what went out at once is sent)."""
-        return self._scheduled == 0
+        return self._throttle.idle
 
     def relay(self, topic_id: int, update: bytes, origin: str | None) -> None:
-        with self._lock:
-            pending = self._pending.get(topic_id)
-            if pending is not None:  # a flush is scheduled: ride along
-                pending.append((update, origin))
-                return
-            now = time.monotonic()
-            wait = self._last.get(topic_id, 0.0) + self.window - now
-            if wait <= 0:
-                self._last[topic_id] = now
-            else:
-                self._pending[topic_id] = [(update, origin)]
-                self._scheduled += 1
-        if wait <= 0:
-            self._send(topic_id, [(update, origin)])
-        else:
-            socketio.start_background_task(self._flush_later, topic_id, wait)
-
-    def _flush_later(self, topic_id: int, wait: float) -> None:
-        try:
-            socketio.sleep(wait)
-            with self._lock:
-                batch = self._pending.pop(topic_id, [])
-                self._last[topic_id] = time.monotonic()
-                if len(self._last) > 10_000:  # forget notes nobody typed in for a while
-                    cutoff = time.monotonic() - 60
-                    self._last = {t: at for t, at in self._last.items() if at > cutoff}
-            self._send(topic_id, batch)
-        finally:
-            with self._lock:
-                self._scheduled -= 1
+        self._throttle.offer(topic_id, (update, origin))
 
     def _send(self, topic_id: int, batch: list[tuple[bytes, str | None]]) -> None:
         if not batch:
@@ -237,24 +283,37 @@ class _Skipping(list):
 
 class BoardDelivery(python_socketio.Manager):
     """Delivers to this process's sockets; `board:changed` to an event's room goes at once to
-    the sockets that take single changes, and is held for the window for those in the event's
-    batch room, which get everything the window collected as one `board:batch`
-    {changes: [...]}, each version once, in order.
+    the sockets that take single changes, and through a `Throttle` per event to those in the
+    event's batch room, which get it as a `board:batch` {changes: [...]}, each version once,
+    in order.
 
-    The window opens with the first change and closes `batch_window` seconds later; when the
-    process is busy the timer fires late and the batch grows, which is when merging saves most
-    (one websocket message per socket instead of several). Sent after the commit like every
-    broadcast: what reaches the manager was committed.
+    The throttle's rule: a change that finds the event's last batch sent `batch_window` or
+    longer ago goes out at once, a batch of one (the first change after a quiet spell waits for
+    nothing); the changes that follow within the window ride along and go out together when it
+    ends. When the process is busy that timer fires late and the batch grows, which is when
+    merging saves most (one websocket message per socket instead of several). Within a batch
+    the versions are put in order: changes committed by two processes may reach a third in the
+    other order. So a change that does not follow the last version offered here (the one
+    before it is still on its way, or was lost) is not sent at once even after a quiet spell:
+    a window opens with it, for the one before to catch up and be sorted in. Sent after the
+    commit like every broadcast: what reaches the manager was committed.
     """
-
-    batch_window = 0.05
 
     def __init__(self, *args, batch_window: float | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if batch_window is not None:
-            self.batch_window = batch_window
-        self._batch_lock = threading.Lock()  # green under eventlet/gevent; dict work only
-        self._batches: dict[int, list[dict]] = {}  # event id -> changes held for its window
+        self._versions: dict[int, int] = {}  # event id -> highest version offered to its batches
+        self._throttle = Throttle(
+            0.05 if batch_window is None else batch_window, self._send_batch,
+            spawn=lambda *args: self.server.start_background_task(*args),
+            sleep=lambda seconds: self.server.sleep(seconds), leads=self._follows)
+
+    @property
+    def batch_window(self) -> float:
+        return self._throttle.window
+
+    @batch_window.setter
+    def batch_window(self, seconds: float) -> None:
+        self._throttle.window = seconds
 
     def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None,
              to=None, **kwargs):
@@ -270,23 +329,38 @@ class BoardDelivery(python_socketio.Manager):
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
                                 callback=callback, **kwargs)
         super().emit(event, data, namespace, room=room, skip_sid=_Skipping(batching))
-        self._hold(event_id, data)
+        self._throttle.offer(event_id, data)
 
-    def _hold(self, event_id: int, change: dict) -> None:
-        with self._batch_lock:
-            batch = self._batches.get(event_id)
-            if batch is not None:  # the window is open: ride along
-                batch.append(change)
-                return
-            self._batches[event_id] = [change]
-        self.server.start_background_task(self._send_batch, event_id)
+    def expect(self, event_id: int, version: int) -> None:
+        """A socket is about to join the event's batches, having been told `version` (the
+        database's): if no other socket here takes them (what was offered before went to
+        nobody still here) or nothing was offered yet, the next change may go out at once when
+        it is version + 1."""
+        with self._throttle.lock:
+            if event_id not in self._versions \
+                    or not self.rooms.get("/", {}).get(batch_room(event_id)):
+                self._remember(event_id, version)
 
-    def _send_batch(self, event_id: int) -> None:
-        self.server.sleep(self.batch_window)
-        with self._batch_lock:
-            held = self._batches.pop(event_id, [])
-        # Within a window the versions are put in order: changes committed by two processes
-        # may reach a third in the other order.
+    def _follows(self, event_id: int, change: dict) -> bool:
+        # The throttle's `leads`, under its lock, for every change in the order it arrived.
+        version = change.get("version")
+        if not isinstance(version, int):
+            return True  # not sent (see _send_batch): nothing to keep it for
+        last = self._versions.get(event_id)
+        if last is None or version > last:
+            self._remember(event_id, version)
+        return last is None or version == last + 1
+
+    def _remember(self, event_id: int, version: int) -> None:
+        # Under the throttle's lock.
+        if event_id not in self._versions and len(self._versions) >= Throttle.keep:
+            # Forget the events nobody here takes batches of (a joiner tells us its version).
+            rooms = self.rooms.get("/", {})
+            self._versions = {e: v for e, v in self._versions.items()
+                              if rooms.get(batch_room(e))}
+        self._versions[event_id] = version
+
+    def _send_batch(self, event_id: int, held: list[dict]) -> None:
         by_version = {c["version"]: c for c in held if isinstance(c.get("version"), int)}
         if by_version:
             super().emit("board:batch", {"changes": [by_version[v] for v in sorted(by_version)]},

@@ -369,6 +369,8 @@ def on_event_join(data):
     event = events.get_event(data["slug"], _user())
     join_room(event_room(event.id))
     batching = asked and isinstance(socketio.server.manager, BoardDelivery)
+    if batching:  # the version it starts from: the next one may go out at once
+        socketio.server.manager.expect(event.id, event.board_version)
     # A join replaces the last one's choice (a client that joins again without it).
     (join_room if batching else leave_room)(batch_room(event.id))
     _present.setdefault(event.id, set()).add(request.sid)

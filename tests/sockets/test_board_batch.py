@@ -6,12 +6,13 @@ version, as before; the new field is validated and gives no access the join did 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import socketio
 
 from openspace.extensions import socketio as server_socketio
-from openspace.realtime import event_room
+from openspace.realtime import Throttle, event_room
 from tests.conftest import close_app, make_app
 from tests.live import LiveServer, wait_for
 
@@ -132,6 +133,41 @@ def test_batches_carry_every_change_once_in_consecutive_versions(server):
             board.close()
 
 
+@pytest.fixture(scope="module")
+def long_window_server(tmp_path_factory):
+    # The longest window there is (as `server`'s), far longer than three changes made back to
+    # back take; a server of its own, so that nothing was sent before the test's first change.
+    live = LiveServer(tmp_path_factory.mktemp("leading"), OPENSPACE_BOARD_BATCH_MS="1000")
+    live.prepare(("db", "upgrade"), ("demo",))
+    live.start()
+    yield live
+    live.stop()
+
+
+def test_the_first_change_after_a_quiet_spell_is_not_held_for_the_window(long_window_server):
+    server = long_window_server
+    driver = Board(server.url, {}, server.token(ORGANIZER))
+    batched = Board(server.url, {"batch": True})
+    single = Board(server.url, {})
+    try:
+        start = batched.joined["version"]
+        # Nothing sent on this server before (a quiet spell): the first goes out at once, on
+        # its own; the two made right after it, within its window, go out together at its end.
+        for n in range(3):
+            _propose(driver, f"Leading edge {n}")
+        final = start + 3
+        for board in (batched, single):
+            wait_for(lambda b=board: b.versions()[-1:] == [final], timeout=30)
+        assert batched.singles == []
+        assert batched.batches[0] == [c for c in single.singles if c["version"] == start + 1]
+        assert [[c["version"] for c in b] for b in batched.batches] == [
+            [start + 1], [start + 2, start + 3]]
+        assert [c for b in batched.batches for c in b] == single.singles
+    finally:
+        for board in (driver, batched, single):
+            board.close()
+
+
 @pytest.mark.parametrize("value", ["yes", 1, None, [], {}])
 def test_batch_must_be_true_or_false(server, value):
     board = Board(server.url, {"batch": value})
@@ -210,15 +246,57 @@ def test_batches_stop_for_sockets_that_may_no_longer_see_the_event(server):
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path, BOARD_BATCH_WINDOW=0.5)
+def app(tmp_path, request):
+    app = make_app(tmp_path, BOARD_BATCH_WINDOW=getattr(request, "param", 0.5))
     yield app
     close_app(app)
 
 
+def _batches(sock) -> list[list[int]]:
+    """The versions of each board:batch the test client received since the last look."""
+    received = sock.get_received()
+    assert not [m for m in received if m["name"] == "board:changed"]  # never singly
+    return [[c["version"] for c in m["args"][0]["changes"]] for m in received
+            if m["name"] == "board:batch"]
+
+
+# A window far longer than anything below takes between two changes, so that whether a change
+# went out at once or waited for the window's end is unmistakable on a loaded machine too.
+@pytest.mark.parametrize("app", [5.0], indirect=True)
+def test_the_first_change_after_a_quiet_spell_goes_at_once_the_next_ride_along(
+        app, make_user, make_event):
+    event = make_event(make_user())
+    sock = server_socketio.test_client(app)
+    joined = sock.emit("event:join", {"slug": event.slug, "batch": True}, callback=True)
+    assert joined["batch"] is True
+    version = joined["version"]
+    manager = server_socketio.server.manager
+
+    def change(n: int) -> None:  # as the change reaches the manager (from a commit, or Redis)
+        manager.emit("board:changed", {"version": version + n, "kind": "proposed"}, "/",
+                     room=event_room(event.id))
+
+    def next_batches() -> list[list[int]]:
+        got: list[list[int]] = []
+        wait_for(lambda: got.extend(_batches(sock)) or got, timeout=30)
+        return got
+
+    change(1)  # nothing sent for this event before: out at once (by the time emit returns)
+    assert _batches(sock) == [[version + 1]]
+    change(2)  # within the window of that send: held, and the next rides along
+    change(3)
+    assert _batches(sock) == []
+    assert next_batches() == [[version + 2, version + 3]]  # one batch, when the window ended
+    change(4)  # that batch was a send too: what follows at once waits for its window
+    assert _batches(sock) == []
+    assert next_batches() == [[version + 4]]
+
+
 def test_a_window_sends_its_changes_in_version_order_each_once(app, make_user, make_event):
     """Changes committed by two processes can reach a third in the other order; within one
-    window they go out sorted (here fed to the manager as Redis delivers them)."""
+    window they go out sorted (here fed to the manager as Redis delivers them). The first to
+    arrive, version + 2, does not follow the version the socket joined at, so it does not go
+    out at once although nothing was sent before: a window opens with it, for version + 1."""
     event = make_event(make_user())
     sock = server_socketio.test_client(app)
     joined = sock.emit("event:join", {"slug": event.slug, "batch": True}, callback=True)
@@ -235,3 +313,22 @@ def test_a_window_sends_its_changes_in_version_order_each_once(app, make_user, m
     assert [m["name"] for m in received] == ["board:batch"]
     assert [c["version"] for c in received[0]["args"][0]["changes"]] == [version + 1,
                                                                          version + 2]
+
+
+def test_the_throttle_forgets_the_keys_nothing_was_sent_for_in_a_while():
+    """The rule note updates and board batches share keeps a last-send time per note or event:
+    past `keep` of them, those quiet for longer than `forget_after` (and the window) go."""
+    sent: list[tuple[int, list]] = []
+    throttle = Throttle(0.01, lambda key, items: sent.append((key, items)),
+                        spawn=lambda target, *args: threading.Thread(target=target,
+                                                                    args=args).start(),
+                        sleep=time.sleep)
+    throttle.keep, throttle.forget_after = 3, 0.0
+    for key in range(3):
+        throttle.offer(key, f"item {key}")
+    time.sleep(0.05)  # more than the window: keys 0-2 are quiet now
+    throttle.offer(3, "item 3")  # the fourth: the quiet three are forgotten
+    throttle.offer(4, "item 4")
+    assert sent == [(key, [f"item {key}"]) for key in range(5)]  # each at once, alone
+    assert sorted(throttle._last) == [3, 4]
+    assert throttle.idle
