@@ -109,7 +109,7 @@ def check_in(*, topic: Topic, user: User | None, now: datetime | None = None) ->
                                code="busy") from None
     if here_already and touched == {topic.id}:  # a second tap: nothing changed, nothing to say
         return [c for c in headcounts(event, now=now) if c.topic_id == topic.id]
-    return _announce(event, touched, now=now)
+    return announce_headcounts(event, touched, now=now)
 
 
 def check_out(*, event: Event, user: User | None, now: datetime | None = None) -> list[Headcount]:
@@ -121,10 +121,12 @@ def check_out(*, event: Event, user: User | None, now: datetime | None = None) -
                                       .with_for_update()):
             row.left_at = utcnow()
             touched.add(row.topic_id)
-    return _announce(event, touched, now=now)
+    return announce_headcounts(event, touched, now=now)
 
 
-def _announce(event: Event, topic_ids: set[int], *, now: datetime | None) -> list[Headcount]:
+def announce_headcounts(event: Event, topic_ids: set[int], *,
+                        now: datetime | None = None) -> list[Headcount]:
+    """After a commit that changed who is checked in to these sessions: their headcounts now."""
     if not topic_ids:
         return []
     counts = [c for c in headcounts(event, now=now) if c.topic_id in topic_ids]

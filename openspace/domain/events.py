@@ -17,8 +17,11 @@ from ..extensions import db
 from ..i18n import _, ngettext
 from ..models import (
     BoardState,
+    CheckIn,
     Event,
+    Interest,
     Membership,
+    Notice,
     ProjectorMode,
     Role,
     Room,
@@ -28,14 +31,15 @@ from ..models import (
     TopicStatus,
     User,
     Visibility,
+    utcnow,
 )
-from . import ratelimit, times
+from . import checkins, ratelimit, times
 from . import validation as v
 from .board import announce, bump_version
 from .errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from .mail import notifications
 from .permissions import is_member, require_member, require_organizer, require_view
-from .serialize import room_dict, slot_dict
+from .serialize import room_dict, slot_dict, topic_dict
 from .signals import access_changed, projector_changed
 from .tx import writing
 
@@ -321,29 +325,105 @@ def set_role(*, event: Event, user: User, member_id: Any, role: Any) -> Membersh
     role_ = v.choice(fields, "role", role, [r.value for r in Role])
     fields.check()
     with writing():
-        require_organizer(user, event)
-        membership = db.session.scalar(
-            sa.select(Membership).where(
-                Membership.event_id == event.id, Membership.user_id == member_id_
-            )
-        )
-        if membership is None:
-            raise NotFound(_("That person is not a member of this event."))
-        if role_ == Role.PARTICIPANT and membership.role == Role.ORGANIZER \
-                and membership.user_id == event.created_by_id and user.id != event.created_by_id:
-            raise Conflict(_("The event's creator stays an organizer: only they can step "
-                             "down."), code="creator")
+        membership = _member_for_change(event, user, member_id_)
         if role_ == Role.PARTICIPANT and membership.role == Role.ORGANIZER:
-            organizers = db.session.scalar(
-                sa.select(sa.func.count()).where(
-                    Membership.event_id == event.id, Membership.role == Role.ORGANIZER
-                )
-            )
-            if organizers <= 1:
-                raise Conflict(_("An event needs at least one organizer."), code="last_organizer")
+            _keep_an_organizer(event, user, membership,
+                               _("An event needs at least one organizer."))
         membership.role = Role(role_)
     announce_access(event)
     return membership
+
+
+def _member_for_change(event: Event, user: User, member_id: int) -> Membership:
+    """The membership an organizer changes (a role, a removal), read under the event row's
+    lock: changes of the event's organizers queue there, so two organizers who step each other
+    down (or remove each other) at the same moment cannot leave the event with none (the
+    second one finds it is no longer an organizer, or that the other is the last one)."""
+    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+    require_organizer(user, event)
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.event_id == event.id, Membership.user_id == member_id
+        )
+    )
+    if membership is None:
+        raise NotFound(_("That person is not a member of this event."))
+    return membership
+
+
+def _keep_an_organizer(event: Event, user: User, membership: Membership, last: str) -> None:
+    """An organizer stops being one (stepped down or removed): refused for the event's creator
+    unless they do it themselves (`creator`), and for the last organizer (`last_organizer`,
+    with the message `last`)."""
+    if membership.user_id == event.created_by_id and user.id != event.created_by_id:
+        raise Conflict(_("The event's creator stays an organizer: only they can step "
+                         "down."), code="creator")
+    organizers = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Membership.event_id == event.id, Membership.role == Role.ORGANIZER
+        )
+    )
+    if organizers <= 1:
+        raise Conflict(last, code="last_organizer")
+
+
+def remove_member(*, event: Event, user: User, member_id: Any) -> User:
+    """Organizers remove a member from the event (returned: the person removed); an event
+    keeps one organizer, and its creator stays unless they leave themselves (the rules of
+    set_role). An organizer may remove themselves while another organizer remains.
+
+    What was theirs in the event's record stays: the topics they proposed (still convened by
+    them, on the board or the marketplace, now changed only by organizers), their notes and
+    photos, their closed check-ins (who came to a session, for the summary), their pitches.
+    What was theirs as a member goes: their "I'll come" on the event's topics (one board change
+    when there was any, so the counts drop everywhere), an open check-in (closed now), and the
+    mails about the event they were still waiting for. Removal is not a ban: the join code or
+    a pending invitation lets them in again (make a new join code, revoke the invitation).
+
+    After the commit: the access change first (their sockets leave a private event's rooms;
+    their kept note grants end, on every process), then the board change and the headcounts.
+    """
+    member_id_ = v.identifier("user_id", member_id)
+    with writing():
+        membership = _member_for_change(event, user, member_id_)
+        if membership.role == Role.ORGANIZER:
+            _keep_an_organizer(event, user, membership,
+                               _("An event needs at least one organizer: make someone else "
+                                 "an organizer first."))
+        event_topics = sa.select(Topic.id).where(Topic.event_id == event.id)
+        touched = list(db.session.scalars(
+            sa.delete(Interest)
+            .where(Interest.user_id == member_id_, Interest.topic_id.in_(event_topics))
+            .returning(Interest.topic_id)
+            .execution_options(synchronize_session=False)))
+        checked_out = list(db.session.scalars(
+            sa.update(CheckIn)
+            .where(CheckIn.user_id == member_id_, CheckIn.event_id == event.id,
+                   CheckIn.left_at.is_(None))
+            .values(left_at=utcnow())
+            .returning(CheckIn.topic_id)
+            .execution_options(synchronize_session=False)))
+        db.session.execute(sa.delete(Notice).where(
+            Notice.user_id == member_id_, Notice.event_id == event.id)
+            .execution_options(synchronize_session=False))
+        member = membership.user
+        db.session.delete(membership)
+        db.session.flush()
+        for holder in (event, member):  # loaded collections would keep the deleted row
+            db.session.expire(holder, ["memberships"])
+        version, payload = None, []
+        if touched:
+            version = bump_version(event)
+            for topic in db.session.scalars(sa.select(Topic).where(Topic.id.in_(touched))
+                                            .order_by(Topic.id)):
+                db.session.refresh(topic)  # its interests as they are now
+                payload.append(topic_dict(topic))
+    announce_access(event)
+    if version is not None:
+        announce(event.id, version, "member_removed", topics=payload)
+    if checked_out:
+        checkins.announce_headcounts(event, set(checked_out))
+    return member
 
 
 # Rooms ---------------------------------------------------------------------------------------
