@@ -377,6 +377,100 @@ def test_role_of_a_non_member_is_404_and_bad_role_is_400(client, world):
     assert list(bad.get_json()["error"]["fields"]) == ["role"]
 
 
+def _member_names(client, world, who=None) -> list[tuple[str, str]]:
+    listed = client.get(f"{API}/events/{world.slug}/members",
+                        headers=(who or world.organizer).headers)
+    return [(m["user"]["name"], m["role"]) for m in listed.get_json()["members"]]
+
+
+def test_organizer_removes_a_member_and_their_interest_leaves_the_board(client, world, person):
+    bob = person("Bob", joins=world.slug)
+    proposed = client.post(f"{API}/events/{world.slug}/topics", headers=bob.headers,
+                           json={"title": "Bob's session"})
+    topic_id = proposed.get_json()["id"]
+    assert client.put(f"{API}/topics/{topic_id}/interest",
+                      headers=world.alice.headers).get_json()["interest_count"] == 1
+    version = client.get(f"{API}/events/{world.slug}/board").get_json()["version"]
+
+    response = client.delete(f"{API}/events/{world.slug}/members/{world.alice.id}",
+                             headers=world.organizer.headers)
+
+    assert response.status_code == 204 and response.get_data() == b""
+    assert _member_names(client, world) == [("Kristof", "organizer"), ("Bob", "participant")]
+    board = client.get(f"{API}/events/{world.slug}/board").get_json()
+    assert board["version"] == version + 1
+    assert [(t["id"], t["interest_count"]) for t in board["topics"]] == [(topic_id, 0)]
+    again = client.put(f"{API}/topics/{topic_id}/interest", headers=world.alice.headers)
+    assert again.status_code == 403 and again.get_json()["error"]["code"] == "forbidden"
+
+
+def test_removing_a_member_keeps_their_topics(client, world):
+    proposed = client.post(f"{API}/events/{world.slug}/topics", headers=world.alice.headers,
+                           json={"title": "Alice's session"})
+
+    response = client.delete(f"{API}/events/{world.slug}/members/{world.alice.id}",
+                             headers=world.organizer.headers)
+
+    assert response.status_code == 204
+    kept = client.get(f"{API}/topics/{proposed.get_json()['id']}").get_json()
+    assert (kept["title"], kept["convener"]["name"], kept["status"]) == (
+        "Alice's session", "Alice", "proposed")
+
+
+def test_participant_cannot_remove_members(client, world, person):
+    bob = person("Bob", joins=world.slug)
+
+    response = client.delete(f"{API}/events/{world.slug}/members/{bob.id}",
+                             headers=world.alice.headers)
+    outsider = client.delete(f"{API}/events/{world.slug}/members/{bob.id}",
+                             headers=world.outsider.headers)
+    anonymous = client.delete(f"{API}/events/{world.slug}/members/{bob.id}")
+
+    assert response.status_code == 403
+    assert response.get_json()["error"] == {"code": "forbidden",
+                                            "message": "Only organizers can do that."}
+    assert outsider.status_code == 403
+    assert anonymous.status_code == 401
+    assert ("Bob", "participant") in _member_names(client, world)
+
+
+def test_removing_a_non_member_or_an_unknown_event_is_404(client, world):
+    stranger = client.delete(f"{API}/events/{world.slug}/members/{world.outsider.id}",
+                             headers=world.organizer.headers)
+    nowhere = client.delete(f"{API}/events/no-such-event/members/{world.alice.id}",
+                            headers=world.organizer.headers)
+    not_an_id = client.delete(f"{API}/events/{world.slug}/members/alice",
+                              headers=world.organizer.headers)
+
+    assert stranger.status_code == 404
+    assert stranger.get_json()["error"] == {
+        "code": "not_found", "message": "That person is not a member of this event."}
+    assert nowhere.status_code == 404
+    assert not_an_id.status_code == 404
+
+
+def test_the_last_organizer_cannot_be_removed_and_the_creator_only_leaves_themselves(
+        client, world):
+    alone = client.delete(f"{API}/events/{world.slug}/members/{world.organizer.id}",
+                          headers=world.organizer.headers)
+    assert alone.status_code == 409
+    assert alone.get_json()["error"] == {
+        "code": "last_organizer",
+        "message": "An event needs at least one organizer: make someone else an organizer "
+                   "first."}
+    client.put(f"{API}/events/{world.slug}/members/{world.alice.id}/role",
+               headers=world.organizer.headers, json={"role": "organizer"})
+
+    creator = client.delete(f"{API}/events/{world.slug}/members/{world.organizer.id}",
+                            headers=world.alice.headers)
+    leaves = client.delete(f"{API}/events/{world.slug}/members/{world.organizer.id}",
+                           headers=world.organizer.headers)
+
+    assert creator.status_code == 409 and creator.get_json()["error"]["code"] == "creator"
+    assert leaves.status_code == 204
+    assert _member_names(client, world, world.alice) == [("Alice", "organizer")]
+
+
 def test_withdrawn_topics_stay_out_of_the_board(app, client, world):
     topic = client.post(f"{API}/events/{world.slug}/topics", headers=world.alice.headers,
                         json={"title": "Old idea"}).get_json()

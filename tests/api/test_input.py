@@ -203,6 +203,16 @@ def test_path_ids_past_64_bits_are_404_for_any_logged_in_user(client, world, hug
         assert error_of(response)["code"] == "not_found"
 
 
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_a_member_path_id_past_64_bits_is_404(client, world, huge):
+    # Its own test: the requests above spend the caller's burst of refusals already.
+    response = client.delete(f"{API}/events/{world.slug}/members/{huge}",
+                             headers=world.organizer.headers)
+
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
 def test_the_largest_id_is_looked_up_and_not_found(client, world):
     largest = 2**63 - 1
     response = client.patch(f"{API}/events/{world.slug}/rooms/{largest}",

@@ -33,7 +33,7 @@ def test_openapi_documents_exactly_the_routes_the_app_serves(app, client):
 
     assert served - documented == set(), "routes missing from openapi.py"
     assert documented - served == set(), "documented operations the app does not serve"
-    assert len(served) == 45
+    assert len(served) == 46
 
 
 def test_openapi_is_version_3_1_with_both_security_schemes(client):

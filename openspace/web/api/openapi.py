@@ -410,7 +410,8 @@ ERRORS = {
     403: "forbidden, board_locked or bad_join_code",
     404: "not_found: unknown, or a private event you are not a member of",
     409: "conflict: slot_taken, convener_busy, board_changed, email_taken, slug_taken, "
-         "topic_inactive, queue_closed, already_queued, queue_changed, queue_empty, ...",
+         "last_organizer, creator, topic_inactive, queue_closed, already_queued, "
+         "queue_changed, queue_empty, ...",
     413: "request_entity_too_large: the body exceeds the server's limit",
     429: "rate_limited: too many changes, sign-ins, sign-ups or wrong join codes; wait "
          "Retry-After seconds",
@@ -467,6 +468,9 @@ OPERATIONS: list[tuple] = [
     ("/events/{slug}/members/{user_id}/role", "put", "setRole",
      "Make a member co-organizer or participant (organizers)", "RoleChange",
      (200, "Member"), (403, 404, 409), "user"),
+    ("/events/{slug}/members/{user_id}", "delete", "removeMember",
+     "Remove a member (organizers); their topics and notes stay, their interest goes", None,
+     (204, None), (403, 404, 409), "user"),
     ("/events/{slug}/topics", "post", "proposeTopic", "Propose a topic (members)",
      "TopicCreate", (201, "Topic"), (403, 404), "user"),
     ("/topics/{topic_id}", "get", "getTopic", "A topic", None, (200, "Topic"), (404,), "public"),

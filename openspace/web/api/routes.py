@@ -283,6 +283,13 @@ def set_role(slug, user_id):
     return jsonify(serialize.member_dict(membership))
 
 
+@bp.delete("/events/<slug>/members/<id:user_id>")
+def remove_member(slug, user_id):
+    user = _user()
+    events.remove_member(event=events.get_event(slug, user), user=user, member_id=user_id)
+    return "", 204
+
+
 # Topics --------------------------------------------------------------------------------------
 
 @bp.post("/events/<slug>/topics")
