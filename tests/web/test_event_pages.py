@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from openspace import netaddrs
@@ -327,6 +329,82 @@ def test_last_organizer_cannot_step_down(client, app, world):
 
     assert "An event needs at least one organizer." in response.get_data(as_text=True)
     assert role_of(app, world.event, world.organizer) == "organizer"
+
+
+def _remove_form(page: str, action: str) -> str | None:
+    """The <details> that holds the form posting to `action`: the confirmation step."""
+    for block in re.findall(r'<details class="danger-zone member-remove">(.*?)</details>', page,
+                            re.S):
+        if f'action="{action}"' in block:
+            return block
+    return None
+
+
+def test_organizer_removes_a_member_after_opening_the_confirmation(client, app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    login_as(client, world.organizer)
+    action = f"/e/{world.event.slug}/members/{world.participant.id}/remove"
+    page = client.get(settings_url(world.event)).get_data(as_text=True)
+    step = _remove_form(page, action)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', step).group(1)
+
+    refused = client.post(action)
+    removed = client.post(action, data={"csrf_token": token}, follow_redirects=True)
+
+    assert "<summary>Remove Pat…</summary>" in step
+    assert "Their topics and notes stay" in step
+    assert '<button type="submit" class="btn danger small">Remove from the event</button>' in step
+    assert refused.status_code == 400
+    assert removed.status_code == 200
+    assert "Pat was removed from the event." in removed.get_data(as_text=True)
+    assert role_of(app, world.event, world.participant) is None
+    after = removed.get_data(as_text=True)
+    assert _remove_form(after, action) is None and "Pat" not in after.split('id="members"')[1] \
+        .split("</ul>")[0]
+
+
+def test_the_last_organizer_is_told_why_they_cannot_leave(client, app, world):
+    login_as(client, world.organizer)
+    action = f"/e/{world.event.slug}/members/{world.organizer.id}/remove"
+    page = client.get(settings_url(world.event)).get_data(as_text=True)
+
+    response = client.post(action, follow_redirects=True)
+
+    assert "<summary>Leave the event…</summary>" in _remove_form(page, action)
+    assert "An event needs at least one organizer: make someone else an organizer first." \
+        in response.get_data(as_text=True)
+    assert role_of(app, world.event, world.organizer) == "organizer"
+
+
+def test_a_co_organizer_who_leaves_lands_on_the_home_page_and_the_creator_stays(client, app,
+                                                                               world):
+    login_as(client, world.organizer)
+    client.post(f"/e/{world.event.slug}/members/{world.participant.id}/role",
+                data={"role": "organizer"})
+    login_as(client, world.participant)
+    page = client.get(settings_url(world.event)).get_data(as_text=True)
+    creator = f"/e/{world.event.slug}/members/{world.organizer.id}/remove"
+
+    refused = client.post(creator, follow_redirects=True)
+    left = client.post(f"/e/{world.event.slug}/members/{world.participant.id}/remove")
+
+    assert _remove_form(page, creator) is None  # not offered: only the creator can leave
+    assert "The event&#39;s creator stays an organizer" in refused.get_data(as_text=True)
+    assert (left.status_code, left.location) == (302, "/")
+    assert role_of(app, world.event, world.participant) is None
+    assert "You left Drupal CXO." in client.get("/").get_data(as_text=True)
+    assert client.get(settings_url(world.event)).status_code == 403
+
+
+def test_a_participant_cannot_remove_anyone(client, app, world, quick_user, join):
+    other = quick_user("Bo")
+    join(world.event, other)
+    login_as(client, world.participant)
+
+    response = client.post(f"/e/{world.event.slug}/members/{other.id}/remove")
+
+    assert response.status_code == 403
+    assert role_of(app, world.event, other) == "participant"
 
 
 def test_adding_an_organizer_by_email_answers_the_same_whether_or_not_the_account_exists(

@@ -281,6 +281,23 @@ def set_role(slug, user_id):
     return _to_settings(event, "members")
 
 
+@bp.post("/e/<slug>/members/<id:user_id>/remove")
+@login_required
+def remove_member(slug, user_id):
+    """The settings page's "Remove" (behind its own <details>, the confirmation step)."""
+    event = events.get_event(slug, me())
+    try:
+        member = events.remove_member(event=event, user=me(), member_id=user_id)
+    except (ValidationFailed, Conflict) as error:
+        flash(error.message, "error")
+        return _to_settings(event, "members")
+    if member.id == me().id:
+        flash(_("You left %(event)s.", event=event.name), "success")
+        return redirect(url_for("events.index"))
+    flash(_("%(name)s was removed from the event.", name=member.name), "success")
+    return _to_settings(event, "members")
+
+
 @bp.post("/e/<slug>/organizers")
 @login_required
 def add_organizer(slug):
