@@ -104,6 +104,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("events.set_role", "POST"): Route(
         lambda w: f"/e/{w.slug}/members/{w.users[P][0]}/role", ORGANIZERS,
         lambda w, r: {"role": "organizer"}),
+    ("events.remove_member", "POST"): Route(
+        lambda w: f"/e/{w.slug}/members/{w.users[P][0]}/remove", ORGANIZERS),
     ("events.add_organizer", "POST"): Route(lambda w: f"/e/{w.slug}/organizers", ORGANIZERS,
                                             lambda w, r: {"email": w.users[P][1]}),
     # Pages: accounts ---------------------------------------------------------------------
@@ -318,6 +320,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.set_role", "PUT"): Route(
         lambda w: f"/api/v1/events/{w.slug}/members/{w.users[P][0]}/role", ORGANIZERS,
         lambda w, r: {"role": "organizer"}),
+    ("api.remove_member", "DELETE"): Route(
+        lambda w: f"/api/v1/events/{w.slug}/members/{w.users[P][0]}", ORGANIZERS),
     ("api.propose_topic", "POST"): Route(lambda w: f"/api/v1/events/{w.slug}/topics", MEMBERS,
                                          lambda w, r: {"title": "By API"}),
     ("api.get_topic", "GET"): Route(lambda w: f"/api/v1/topics/{w.placed}", MEMBERS),
