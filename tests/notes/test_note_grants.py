@@ -10,7 +10,7 @@ from openspace import grants, sockets
 from openspace.domain import accounts, board, events
 from openspace.extensions import db
 from openspace.models import Event, Membership, Topic, User
-from tests.notes.conftest import Editor
+from tests.notes.conftest import Editor, stored
 from tests.notes.test_note_guards import _awareness, _join, _send, _typed
 
 
@@ -62,18 +62,46 @@ def test_a_withdrawn_topic_is_refused_on_the_next_message(app, world, sock):
 
 
 def test_a_removed_member_is_refused_on_the_next_message(app, world, sock):
-    # No operation removes a member yet; whatever does must announce the access change, as
-    # every change of who may see an event does (events.announce_access).
     bob, editor = _writer(world, sock, world.bob)
+    before = stored(app, world.topic_id)
     with app.app_context():
-        db.session.execute(sa.delete(Membership).where(Membership.event_id == world.event_id,
-                                                       Membership.user_id == world.bob))
-        db.session.commit()
-        events.announce_access(db.session.get(Event, world.event_id))
+        events.remove_member(event=db.session.get(Event, world.event_id),
+                             user=db.session.get(User, world.kristof), member_id=world.bob)
 
     update = _send(bob, world.topic_id, _typed(editor, "after. "))
 
     assert update["ok"] is False and update["error"]["code"] == "forbidden", update
+    assert world.bob not in _kept_by_user(world.topic_id)
+    assert stored(app, world.topic_id) == before
+
+
+def test_a_removed_members_sockets_leave_a_private_events_rooms(app, world, sock):
+    """The access re-check after the removal: the removed member's connection hears
+    `access:ended` and nothing the event says after it; another member's hears on."""
+    with app.app_context():
+        private = db.session.get(Topic, world.private_topic_id).event
+        for user_id in (world.alice, world.bob):
+            events.join_event(event=private, user=db.session.get(User, user_id),
+                              join_code=private.join_code)
+        slug = private.slug
+    bob, alice = sock(world.bob), sock(world.alice)
+    for client in (bob, alice):
+        assert client.emit("event:join", {"slug": slug}, callback=True)["ok"] is True
+        assert _join(client, world.private_topic_id)["ok"] is True
+        client.get_received()
+
+    with app.app_context():
+        events.remove_member(event=db.session.get(Event, private.id),
+                             user=db.session.get(User, world.pia), member_id=world.bob)
+        board.propose_topic(event=db.session.get(Event, private.id),
+                            user=db.session.get(User, world.pia), data={"title": "After"})
+
+    heard_by_bob = [m["name"] for m in bob.get_received()]
+    heard_by_alice = [m["name"] for m in alice.get_received()]
+    assert heard_by_bob == ["access:ended"]
+    assert "board:changed" in heard_by_alice and "access:ended" not in heard_by_alice
+    again = bob.emit("event:join", {"slug": slug}, callback=True)
+    assert again["ok"] is False and again["error"]["code"] == "not_found"
 
 
 def test_a_role_change_is_checked_again_on_the_next_message(app, world, sock):
