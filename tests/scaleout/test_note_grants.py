@@ -174,3 +174,25 @@ def test_a_role_change_on_one_process_leaves_the_writer_on_the_other_writing(pai
         assert writer.type("As an organizer. ")["ok"] is True
     finally:
         writer.close()
+
+
+def test_a_member_removed_on_one_process_is_refused_by_the_next_message_on_the_other(pair):
+    a, b = pair
+    convener, _ = _member(a)
+    topic_id = _topic(a, convener, "Removed soon")
+    token, user_id = _member(a)
+    writer = Writer(b.url, token, topic_id)
+    try:
+        assert writer.type("First. ")["ok"] is True
+        assert writer.type("Second. ")["ok"] is True  # from the kept grant
+        written = a.api("GET", f"/topics/{topic_id}/notes", convener).json()["markdown"]
+        assert "First. Second. " in written
+
+        removed = a.api("DELETE", f"/events/{SLUG}/members/{user_id}", a.token(ORGANIZER))
+        assert removed.status_code == 204, removed.text
+        ack = writer.type("After. ")
+
+        assert ack["ok"] is False and ack["error"]["code"] == "forbidden", ack
+        assert a.api("GET", f"/topics/{topic_id}/notes", convener).json()["markdown"] == written
+    finally:
+        writer.close()
