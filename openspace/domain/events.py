@@ -385,11 +385,10 @@ def remove_member(*, event: Event, user: User, member_id: Any) -> User:
     """
     member_id_ = v.identifier("user_id", member_id)
     with writing():
-        membership = _member_for_change(event, user, member_id_)
-        if membership.role == Role.ORGANIZER:
-            _keep_an_organizer(event, user, membership,
-                               _("An event needs at least one organizer: make someone else "
-                                 "an organizer first."))
+        require_organizer(user, event)  # refused before anything is written
+        # The member's rows first and the event row's lock last, the order every board change
+        # takes them in (set_interest: the interest, then the version), so none waits on the
+        # other in a circle.
         event_topics = sa.select(Topic.id).where(Topic.event_id == event.id)
         touched = list(db.session.scalars(
             sa.delete(Interest)
@@ -406,6 +405,11 @@ def remove_member(*, event: Event, user: User, member_id: Any) -> User:
         db.session.execute(sa.delete(Notice).where(
             Notice.user_id == member_id_, Notice.event_id == event.id)
             .execution_options(synchronize_session=False))
+        membership = _member_for_change(event, user, member_id_)
+        if membership.role == Role.ORGANIZER:
+            _keep_an_organizer(event, user, membership,
+                               _("An event needs at least one organizer: make someone else "
+                                 "an organizer first."))
         member = membership.user
         db.session.delete(membership)
         db.session.flush()
