@@ -59,7 +59,8 @@ def _aim(app, case, world, spares, turn: int) -> None:
     """Point every other request at things that exist, so more than the 404 paths get explored
     (not those whose path is the invalid part: they must stay invalid). Every other one, not
     those whose generated value looks some way: the coverage cases repeat one value many times.
-    A DELETE of a room or slot gets one made for it, so the others stay for the PATCHes."""
+    A DELETE of a room or slot gets one made for it, so the others stay for the PATCHes; the
+    DELETE of a member, a new member to remove."""
     path = case.meta.components.get(ParameterLocation.PATH) if case.meta else None
     if path is not None and path.mode == GenerationMode.NEGATIVE or turn % 2:
         return
@@ -72,6 +73,8 @@ def _aim(app, case, world, spares, turn: int) -> None:
         if name in params:
             params[name] = _spare(app, world, name, spares) if case.method == "DELETE" \
                 else existing
+    if "user_id" in params and case.method == "DELETE":
+        params["user_id"] = _spare_member(app, world, spares)
 
 
 def _spare(app, world, name: str, spares: list) -> int:
@@ -87,6 +90,16 @@ def _spare(app, world, name: str, spares: list) -> int:
         return events.add_slot(event=event, user=organizer, data={
             "starts_at": f"2026-11-23T{start // 60:02d}:{start % 60:02d}",
             "ends_at": f"2026-11-23T{(start + 1) // 60:02d}:{(start + 1) % 60:02d}"}).id
+
+
+def _spare_member(app, world, spares: list) -> int:
+    """A new participant of the world's event, for a DELETE to remove."""
+    spares.append(len(spares))
+    with app.app_context():
+        event = db.session.get(Event, world.event_id)
+        person = accounts.create_quick_user(name=f"Spare {len(spares)}")
+        events.join_event(event=event, user=person, join_code=event.join_code)
+        return person.id
 
 
 def _token(app, world) -> str:
