@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
-from .offload import off_the_hub
 
 # Read by the SQLite "begin" hook: a write transaction takes the write lock at BEGIN, so its
 # reads (permission and free-cell checks) see the state it will write on.
@@ -20,7 +19,7 @@ _immediate = contextvars.ContextVar("openspace_immediate", default=False)
 # SQLite has one writer at a time. This process's write transactions take their turn here
 # first, so one waiting for another waits here (a green lock under eventlet/gevent: patched
 # before import), never in SQLite's busy handler, which sleeps in C and stops the whole event
-# loop. That also lets a transaction give the loop away while it commits (commit_off_the_hub).
+# loop, and could not end while the holder, a green thread of that loop, had to go on.
 _sqlite_turn = threading.RLock()
 
 
@@ -54,30 +53,15 @@ def writing() -> Iterator[None]:
             _immediate.reset(token)
 
 
-def commit_off_the_hub(engine: Engine) -> None:
-    """Wait for SQLite's COMMIT in a real OS thread (offload.py) when the server is green.
-
-    A durable commit waits for the disk (WAL with synchronous=FULL: an fsync, ~1-2 ms). The
-    sqlite3 module's call does not yield, so under eventlet it would stop the one event-loop
-    thread for that long, every write: 14 % of the server's samples in bench/notes.py.
-    (PostgreSQL's driver waits greenly already: psycogreen, entry.py.) Waiting in a thread
-    instead, the loop goes on relaying, reading the next messages and queueing the next
-    writes, which then share one commit (notes.write_update's group commit). Nothing is
-    acknowledged before the commit returns, as before. Only the DBAPI commit moves:
-    SQLAlchemy's bookkeeping stays on the calling green thread, which holds the connection and
-    the process's write turn (_sqlite_turn) until it is done."""
-    plain = engine.dialect.do_commit
-
-    def do_commit(dbapi_connection) -> None:
-        off_the_hub(lambda: plain(dbapi_connection))
-
-    engine.dialect.do_commit = do_commit  # this engine's dialect instance only
-
-
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE for write transactions, and the
-    commit waited for off the event loop."""
-    commit_off_the_hub(engine)
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions.
+
+    The COMMIT stays on the calling thread, event loop or not. Waiting for its fsync in an OS
+    thread (offload.py) was tried: while the loop was saturated (the marketplace rush, 20,000
+    websocket messages a second), each committing green thread waited a whole turn of the hub
+    to resume, holding the write turn meanwhile, and the claims' acks queued up to seconds
+    (bench/fanout.py --rush: ack p50 2.7 s against 0.17 s). A 1-2 ms fsync on the loop costs
+    less than that."""
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
