@@ -3,6 +3,8 @@ a Redis channel and key prefix of their own), for the tests that do not stop any
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import redis
 
@@ -17,18 +19,26 @@ def channel() -> str:
     return unique_channel()
 
 
+def running_pair(directory, channel: str, **env: str) -> Iterator[list]:
+    """Two fresh processes on an emptied database and the shared Redis under `channel`,
+    stopped and their Redis keys removed afterwards."""
+    url = postgres_url()
+    empty_database(url)
+    servers = start_servers(directory, 2, OPENSPACE_DATABASE_URL=url,
+                            OPENSPACE_MESSAGE_QUEUE=SHARED_REDIS,
+                            OPENSPACE_MESSAGE_QUEUE_CHANNEL=channel, **env)
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        client = redis.Redis.from_url(SHARED_REDIS)
+        keys = list(client.scan_iter(match=f"{channel}:*"))
+        if keys:
+            client.delete(*keys)
+
+
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory, channel):
     """Processes A and B on one database and one message queue."""
-    url = postgres_url()
-    empty_database(url)
-    servers = start_servers(tmp_path_factory.mktemp("pair"), 2, OPENSPACE_DATABASE_URL=url,
-                            OPENSPACE_MESSAGE_QUEUE=SHARED_REDIS,
-                            OPENSPACE_MESSAGE_QUEUE_CHANNEL=channel)
-    yield servers
-    for server in servers:
-        server.stop()
-    client = redis.Redis.from_url(SHARED_REDIS)
-    keys = list(client.scan_iter(match=f"{channel}:*"))
-    if keys:
-        client.delete(*keys)
+    yield from running_pair(tmp_path_factory.mktemp("pair"), channel)

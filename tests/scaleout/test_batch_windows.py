@@ -6,31 +6,18 @@ together at the window's end, in consecutive versions."""
 from __future__ import annotations
 
 import pytest
-import redis
 
 from tests.live import wait_for
-from tests.scaleout.clients import Phone, board, propose, start_servers, token
-from tests.scaleout.conftest import SHARED_REDIS
-from tests.scaleout.services import empty_database, postgres_url, unique_channel
+from tests.scaleout.clients import Phone, board, propose, token
+from tests.scaleout.conftest import running_pair
+from tests.scaleout.services import unique_channel
 
 
 @pytest.fixture
 def slow_pair(tmp_path):
-    url, channel = postgres_url(), unique_channel()
-    empty_database(url)
     # 1 s, far longer than three changes made back to back take; fresh processes, so nothing
     # was sent before the test's first change.
-    servers = start_servers(tmp_path, 2, OPENSPACE_DATABASE_URL=url,
-                            OPENSPACE_MESSAGE_QUEUE=SHARED_REDIS,
-                            OPENSPACE_MESSAGE_QUEUE_CHANNEL=channel,
-                            OPENSPACE_BOARD_BATCH_MS="1000")
-    yield servers
-    for server in servers:
-        server.stop()
-    client = redis.Redis.from_url(SHARED_REDIS)
-    keys = list(client.scan_iter(match=f"{channel}:*"))
-    if keys:
-        client.delete(*keys)
+    yield from running_pair(tmp_path, unique_channel(), OPENSPACE_BOARD_BATCH_MS="1000")
 
 
 def test_the_first_change_goes_at_once_on_both_processes_the_next_ride_along(slow_pair):
