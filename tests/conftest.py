@@ -3,6 +3,7 @@ OPENSPACE_TEST_DATABASE_URL points at one), an app, clients, and factories."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -171,6 +172,27 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """One chromium per process (per xdist worker), not one per module: a launch costs a second
+    or more, and the suite has two dozen browser modules. Tests take it through the module
+    fixture `browser` (tests/browser/conftest.py), which closes what a module left open."""
+    from tests.browser.conftest import ARGS, CHROMIUM, _missing
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed")
+    if not os.path.exists(CHROMIUM):
+        _missing(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        asyncio._set_running_loop(None)  # until a module's `browser` sets it (see there)
+        yield browser
+        asyncio._set_running_loop(browser._loop)  # as Playwright's own calls expect it
+        browser.close()
+
+
 # Running in parallel (pytest-xdist, `make test`: -n auto --dist loadgroup) --------------------
 
 _SHARED_SCOPES = ("package", "module", "class")
@@ -184,6 +206,7 @@ def pytest_collection_modifyitems(config, items):
     """Tests that share a module-scoped fixture (a live server, a browser, a template database)
     run on one worker, so it starts once; every other test goes wherever a worker is free.
     The scale-out tests are database tests (`make test-postgres` selects `-m database`)."""
+    loadgroup = bool(os.environ.get("PYTEST_XDIST_WORKER")) and config.getvalue("loadgroup")
     for item in items:
         if item.nodeid.startswith("tests/scaleout/"):
             item.add_marker(pytest.mark.database)  # PostgreSQL only: they skip on SQLite
@@ -192,9 +215,26 @@ def pytest_collection_modifyitems(config, items):
             continue
         if any(defs[-1].scope in _SHARED_SCOPES and name not in _CHEAP_TO_REPEAT
                for name, defs in info.name2fixturedefs.items()):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+            group = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+            if loadgroup:
+                _put_group_in_id(item, group)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # xdist hands out the groups largest first, then the rest in this order: a group of
         # one test (a server or a browser of its own: seconds) collected late came last, with
         # the other worker idle. Groups first, so the run ends on single tests.
         items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
+def _put_group_in_id(item, group: str) -> None:
+    """--dist loadgroup groups tests by an `@group` suffix of their ids, which pytest-xdist
+    (3.8) writes into `item._nodeid` after this hook. pytest 9 reads a test's id from `item._id`
+    instead, so the suffix never reached the scheduler and every test was a group of its own:
+    each module's live server or browser started again on every worker that ran one of its
+    tests (three times for the server of tests/sockets/test_board_batch.py). Put it where
+    pytest reads it; xdist's own write then changes nothing."""
+    if not hasattr(item, "_id"):
+        return  # pytest 8 and older read _nodeid: xdist's suffix lands there
+    from _pytest.nodeid import coerce_node_id
+
+    item._id = coerce_node_id(f"{item.nodeid}@{group}")
