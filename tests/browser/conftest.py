@@ -6,6 +6,7 @@ pass without having run them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 
@@ -24,17 +25,20 @@ def _missing(reason: str):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed")
-    if not os.path.exists(CHROMIUM):
-        _missing(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    """The worker's chromium (tests/conftest.py, launched once per process) for one module's
+    tests. At the module's end every context they left open is closed (pages, their sockets and
+    timers), as closing the browser did when each module launched its own.
+
+    Between two calls Playwright's sync API leaves its asyncio loop marked as running in this
+    thread (playwright/_impl/_greenlets.py), where a later test's asyncio.run() would refuse to
+    start: the mark is set for the module's tests and cleared after them, as it was by closing
+    the browser."""
+    asyncio._set_running_loop(chromium._loop)
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
+    asyncio._set_running_loop(None)
 
 
 @pytest.fixture

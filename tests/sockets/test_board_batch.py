@@ -25,8 +25,7 @@ def server(tmp_path_factory):
     # A long window, so that changes made back to back share a batch on a loaded machine too
     # (the default is 50 ms).
     live = LiveServer(tmp_path_factory.mktemp("batch"), OPENSPACE_BOARD_BATCH_MS="1000")
-    live.command("db", "upgrade")
-    live.command("demo")
+    live.prepare(("db", "upgrade"), ("demo",))  # a copy of the demo database, as live_server
     live.start()
     yield live
     live.stop()
