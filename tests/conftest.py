@@ -204,7 +204,10 @@ _CHEAP_TO_REPEAT = {"template", "public_template"}
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     """Tests that share a module-scoped fixture (a live server, a browser, a template database)
-    run on one worker, so it starts once; every other test goes wherever a worker is free.
+    run on one worker, so it starts once; every other test goes wherever a worker is free. A
+    module whose group would be long sets XDIST_SPLIT_BY to a parameter's name: its tests are
+    grouped by that parameter's value, each group making the module's fixtures on its worker
+    (tests/browser/test_accessibility.py: a group alone took 520 s, a whole run's last minutes).
     The scale-out tests are database tests (`make test-postgres` selects `-m database`)."""
     loadgroup = bool(os.environ.get("PYTEST_XDIST_WORKER")) and config.getvalue("loadgroup")
     for item in items:
@@ -216,6 +219,10 @@ def pytest_collection_modifyitems(config, items):
         if any(defs[-1].scope in _SHARED_SCOPES and name not in _CHEAP_TO_REPEAT
                for name, defs in info.name2fixturedefs.items()):
             group = item.nodeid.split("::")[0]
+            split = getattr(item.module, "XDIST_SPLIT_BY", None)
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            if split in params:  # the module asks: one group (and fixture) per value
+                group = f"{group}[{params[split]}]"
             item.add_marker(pytest.mark.xdist_group(group))
             if loadgroup:
                 _put_group_in_id(item, group)
