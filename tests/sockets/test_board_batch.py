@@ -259,16 +259,21 @@ def _batches(sock) -> list[list[int]]:
             if m["name"] == "board:batch"]
 
 
+def _join_batching(app, event):
+    """A test client that joined the event's batches; it and the version it joined at."""
+    sock = server_socketio.test_client(app)
+    joined = sock.emit("event:join", {"slug": event.slug, "batch": True}, callback=True)
+    assert joined["batch"] is True
+    return sock, joined["version"]
+
+
 # A window far longer than anything below takes between two changes, so that whether a change
 # went out at once or waited for the window's end is unmistakable on a loaded machine too.
 @pytest.mark.parametrize("app", [5.0], indirect=True)
 def test_the_first_change_after_a_quiet_spell_goes_at_once_the_next_ride_along(
         app, make_user, make_event):
     event = make_event(make_user())
-    sock = server_socketio.test_client(app)
-    joined = sock.emit("event:join", {"slug": event.slug, "batch": True}, callback=True)
-    assert joined["batch"] is True
-    version = joined["version"]
+    sock, version = _join_batching(app, event)
     manager = server_socketio.server.manager
 
     def change(n: int) -> None:  # as the change reaches the manager (from a commit, or Redis)
@@ -297,10 +302,7 @@ def test_a_window_sends_its_changes_in_version_order_each_once(app, make_user, m
     arrive, version + 2, does not follow the version the socket joined at, so it does not go
     out at once although nothing was sent before: a window opens with it, for version + 1."""
     event = make_event(make_user())
-    sock = server_socketio.test_client(app)
-    joined = sock.emit("event:join", {"slug": event.slug, "batch": True}, callback=True)
-    assert joined["batch"] is True
-    version = joined["version"]
+    sock, version = _join_batching(app, event)
     manager = server_socketio.server.manager
     for change in ({"version": version + 2, "kind": "proposed"},
                    {"version": version + 1, "kind": "proposed"},
