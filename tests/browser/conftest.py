@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import time
+import weakref
 
 import pytest
 import requests
@@ -63,6 +65,46 @@ def log_in(page, base_url: str, email: str, password: str = "openspace-demo") ->
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").last.click()  # not the language switch
     page.wait_for_load_state()
+
+
+# Settled pages -------------------------------------------------------------------------------
+
+QUIET = 0.1  # seconds without a request of the page in flight: the page is settled
+_in_flight: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def watch_network(page) -> None:
+    """Count the page's requests in flight from now on (what settle() waits for). Call it when
+    the page is made: a request that started before is not seen."""
+    if page in _in_flight:
+        return
+    requests_ = _in_flight[page] = set()
+    page.on("request", lambda request: requests_.add(request))
+    page.on("requestfinished", lambda request: requests_.discard(request))
+    page.on("requestfailed", lambda request: requests_.discard(request))
+
+
+def settle(page, timeout: float = 30.0) -> None:
+    """Wait until the page has loaded and none of its requests has been in flight for QUIET
+    seconds: what Playwright's `networkidle` waits for, with 0.1 s of quiet instead of its fixed
+    0.5 s, which made half of every visit of the accessibility tour a wait (~450 visits: more
+    than three minutes of the suite). A page whose scripts fetch more after load (the notes
+    editor, live.js catching up, the photos) is checked once they have."""
+    watch_network(page)
+    page.wait_for_load_state("load")
+    in_flight = _in_flight[page]
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if in_flight:
+            quiet_since = now
+            if now > deadline:
+                raise TimeoutError(f"requests still in flight after {timeout} s: "
+                                   + ", ".join(sorted(r.url for r in in_flight)[:5]))
+        elif now - quiet_since >= QUIET:
+            return
+        page.wait_for_timeout(25)  # Playwright delivers the request events meanwhile
 
 
 # Shared notes ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import requests
 
+from tests.browser.conftest import settle, watch_network
 from tests.live import DEMO_PASSWORD, wait_for
 from tests.mail.smtp import SmtpServer, link_in
 
@@ -94,7 +95,7 @@ def show_notes_editor(page) -> None:
         return
     notes.scroll_into_view_if_needed()
     page.locator("[data-note-editor] .cm-editor").wait_for(timeout=15000)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.evaluate("window.scrollTo(0, 0)")
 
 
@@ -181,14 +182,19 @@ def open_page(page, base: str, spec: Page, values: dict):
     """Open the page in the Playwright page as a person would; returns the HTTP response.
     An upload page is the answer to uploading the demo event's JSON export for a new address
     (the preview of what would be restored)."""
+    watch_network(page)
     if not spec.upload:
-        return page.goto(url(base, spec, values), wait_until="networkidle")
+        response = page.goto(url(base, spec, values))
+        settle(page)
+        return response
     export = page.request.get(f"{base}/e/{SLUG}/summary.json")
-    page.goto(url(base, spec, values), wait_until="networkidle")
+    page.goto(url(base, spec, values))
+    settle(page)
     page.set_input_files("input[type=file]", files=[{
         "name": f"{SLUG}.json", "mimeType": "application/json", "buffer": export.body()}])
     page.fill("input[name=slug]", "restored-demo")
-    with page.expect_navigation(wait_until="networkidle") as navigation:
+    with page.expect_navigation() as navigation:
         page.locator("main form button[type=submit]").last.click()
+    settle(page)
     assert json.loads(export.body())  # the file was the export, not an error page
     return navigation.value

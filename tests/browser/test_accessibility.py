@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _missing
+from tests.browser.conftest import _missing, settle, watch_network
 from tests.browser.pages import ROLES, ids, open_page, pages_for, setup, show_notes_editor
 from tests.live import DEMO_PASSWORD, LiveServer
 
@@ -76,6 +76,7 @@ def _context(browser, server, role, theme, size):
     on a device that prefers light, so the choice itself is what is checked."""
     context = browser.new_context(color_scheme="light", bypass_csp=True, **size)
     page = context.new_page()
+    watch_network(page)
     email = ROLES[role]
     if email:
         page.goto(f"{server.url}/login")
@@ -147,7 +148,8 @@ def test_the_board_passes_axe_whatever_slot_runs_now(browser, server, theme, siz
     context, page = _context(browser, server, "participant", theme,
                              PHONE if size == "phone" else WIDE)
     try:
-        page.goto(f"{server.url}/e/drupal-cxo-brussels", wait_until="networkidle")
+        page.goto(f"{server.url}/e/drupal-cxo-brussels")
+        settle(page)
         marked = page.evaluate("() => { const rows = document.querySelectorAll('.grid tr.slot');"
                                " rows.forEach((row) => row.classList.add('current'));"
                                " return rows.length; }")

@@ -10,7 +10,13 @@ import sys
 import pytest
 import requests
 
-from tests.browser.conftest import browser, log_in, scroll_to_notes  # noqa: F401 - fixture
+from tests.browser.conftest import (  # noqa: F401 - fixture
+    browser,
+    log_in,
+    scroll_to_notes,
+    settle,
+    watch_network,
+)
 from tests.live import ROOT, LiveServer
 from tests.security.xss import LINE, MARKDOWN
 
@@ -69,6 +75,7 @@ class Watch:
 def test_no_payload_runs_on_any_page(hostile_server, browser):  # noqa: F811
     server = hostile_server
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch_network(page)
     watch = Watch(page)
     try:
         log_in(page, server.url, "hostile-organizer@example.org", "correct horse")
@@ -80,13 +87,13 @@ def test_no_payload_runs_on_any_page(hostile_server, browser):  # noqa: F811
                  "/e/hostile/summary", f"/t/{topic}", f"/t/{topic}/edit", "/account"]
         for path in paths:
             page.goto(server.url + path)
-            page.wait_for_load_state("networkidle")
+            settle(page)
             watch.assert_clean(path)
         # The notes editor (CodeMirror + Yjs) shows the hostile Markdown as text.
         page.goto(f"{server.url}/t/{topic}")
         scroll_to_notes(page)
         page.wait_for_selector("[data-note-editor] .cm-content")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         assert "window.__xss" in page.locator("[data-note-editor] .cm-content").inner_text()
         watch.assert_clean("notes editor")
     finally:
@@ -98,6 +105,8 @@ def test_no_payload_runs_through_live_updates(hostile_server, browser):  # noqa:
     server = hostile_server
     pages = [browser.new_page(viewport={"width": 1280, "height": 900}) for _ in range(2)]
     watches = [Watch(p) for p in pages]
+    for page in pages:
+        watch_network(page)
     try:
         log_in(pages[0], server.url, "hostile-organizer@example.org", "correct horse")
         pages[0].goto(f"{server.url}/e/hostile/marketplace")  # new topics are listed there
@@ -114,7 +123,7 @@ def test_no_payload_runs_through_live_updates(hostile_server, browser):  # noqa:
             "() => document.body.innerText.includes('parent.__xss=1</script>\"></iframe>')")
         pages[0].get_by_role("button", name="Lock").count()  # settle
         for page, watch in zip(pages, watches, strict=True):
-            page.wait_for_load_state("networkidle")
+            settle(page)
             watch.assert_clean(page.url)
     finally:
         for page in pages:
