@@ -205,8 +205,8 @@ _CHEAP_TO_REPEAT = {"template", "public_template"}
 def pytest_collection_modifyitems(config, items):
     """Tests that share a module-scoped fixture (a live server, a browser, a template database)
     run on one worker, so it starts once; every other test goes wherever a worker is free. A
-    module whose group would be long sets XDIST_SPLIT_BY to a parameter's name: its tests are
-    grouped by that parameter's value, each group making the module's fixtures on its worker
+    module whose group would be long sets XDIST_SPLIT_BY to parameters' names: its tests are
+    grouped by those parameters' values, each group making the module's fixtures on its worker
     (tests/browser/test_accessibility.py: a group alone took 520 s, a whole run's last minutes).
     The scale-out tests are database tests (`make test-postgres` selects `-m database`)."""
     loadgroup = bool(os.environ.get("PYTEST_XDIST_WORKER")) and config.getvalue("loadgroup")
@@ -219,10 +219,11 @@ def pytest_collection_modifyitems(config, items):
         if any(defs[-1].scope in _SHARED_SCOPES and name not in _CHEAP_TO_REPEAT
                for name, defs in info.name2fixturedefs.items()):
             group = item.nodeid.split("::")[0]
-            split = getattr(item.module, "XDIST_SPLIT_BY", None)
+            split = getattr(item.module, "XDIST_SPLIT_BY", ())
             params = getattr(getattr(item, "callspec", None), "params", {})
-            if split in params:  # the module asks: one group (and fixture) per value
-                group = f"{group}[{params[split]}]"
+            values = [str(params[name]) for name in split if name in params]
+            if values:  # the module asks: one group (and fixture) per value
+                group = f"{group}[{'-'.join(values)}]"
             item.add_marker(pytest.mark.xdist_group(group))
             if loadgroup:
                 _put_group_in_id(item, group)

@@ -51,6 +51,17 @@ class LiveServer:
                               capture_output=True, text=True, timeout=120, check=True)
         return done.stdout
 
+    def run_all(self, commands: tuple[tuple[str, ...], ...]) -> None:
+        """Run these `openspace` commands one after the other in one process: what each would
+        do on its own, with the app imported once (~1.5 s a process) instead of once each."""
+        script = ("import openspace.entry\nfrom openspace.cli import cli\n"
+                  f"for args in {list(map(list, commands))!r}:\n"
+                  "    cli.main(args=args, prog_name='openspace', standalone_mode=False)\n")
+        done = subprocess.run([sys.executable, "-c", script], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"openspace {commands} failed:\n{done.stdout}{done.stderr}")
+
     def prepare(self, *commands: tuple[str, ...]) -> LiveServer:
         """Run these commands (`("db", "upgrade"), ("demo",)`...) on the server's new database
         file, from a copy of what they made the first time in this process: each of them is a
@@ -63,8 +74,7 @@ class LiveServer:
         database = self.env["OPENSPACE_DATABASE_URL"].removeprefix("sqlite:///")
         target = Path(self.env["OPENSPACE_INSTANCE_DIR"]) / "live.db"
         if Path(database) != target or target.exists():
-            for args in commands:
-                self.command(*args)
+            self.run_all(commands)
             return self
         key = (commands, datetime.now(ZoneInfo(TIMEZONE)).date())
         if key not in _prepared:
@@ -72,8 +82,7 @@ class LiveServer:
             own = ("OPENSPACE_INSTANCE_DIR", "OPENSPACE_DATABASE_URL")
             maker = LiveServer(folder, **{name: value for name, value in self.env.items()
                                           if name not in own and os.environ.get(name) != value})
-            for args in commands:
-                maker.command(*args)
+            maker.run_all(commands)
             _prepared[key] = folder / "live.db"
         shutil.copyfile(_prepared[key], target)
         return self

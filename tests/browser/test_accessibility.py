@@ -55,8 +55,9 @@ SMALL_TARGETS = """() => {
 }"""
 
 
-# One xdist group per role (tests/conftest.py): all of it on one worker took ~9 minutes.
-XDIST_SPLIT_BY = "role"
+# One xdist group per role and theme (tests/conftest.py), each with its own server: all of it
+# on one worker took ~9 minutes, the organizer's four tours as one group 2.5.
+XDIST_SPLIT_BY = ("role", "theme")
 
 
 @pytest.fixture(scope="module")

@@ -38,11 +38,10 @@ def wall(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wall")
     server = LiveServer(tmp, host="0.0.0.0")
     server.prepare(("db", "upgrade"), ("demo",))
-    for slug, (rooms, sessions) in WALLS.items():
-        import_into(server, build_export(tmp, slug=slug, rooms=rooms, sessions=sessions,
-                                         reports=3))
-    import_into(server, build_export(tmp, slug="tokyo", rooms=2, sessions=3,
-                                     timezone="Asia/Tokyo", name="Drupal CXO Tokyo"))
+    import_into(server, *(build_export(tmp, slug=slug, rooms=rooms, sessions=sessions,
+                                       reports=3) for slug, (rooms, sessions) in WALLS.items()),
+                build_export(tmp, slug="tokyo", rooms=2, sessions=3, timezone="Asia/Tokyo",
+                             name="Drupal CXO Tokyo"))
     server.start()
     yield server
     server.stop()

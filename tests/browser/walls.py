@@ -134,6 +134,7 @@ def _slots(event: Event, user: User, day: date, sessions: int) -> None:
     add(30, "plenary", "Closing circle")
 
 
-def import_into(server, path: Path) -> str:
-    return server.command("import", str(path))
+def import_into(server, *paths: Path) -> None:
+    """`openspace import` of each file, in one process (tests/live.py, run_all)."""
+    server.run_all(tuple(("import", str(path)) for path in paths))
 

@@ -9,8 +9,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 MAX_MOVES_DEFAULT = 10
 TIME_LIMIT_DEFAULT = 4.0  # seconds; ADVISOR_TIME_LIMIT overrides
 WORKERS_DEFAULT = 2  # CP-SAT search workers; ADVISOR_WORKERS overrides
@@ -103,6 +101,11 @@ def solve(problem: Problem, *, max_moves: int = MAX_MOVES_DEFAULT,
     here = problem.topic_cell
     if not here:
         return Solution([], "optimal", 0.0, 0)
+    # Imported here, not with the module: CP-SAT's Python layer brings pandas and numpy
+    # (~0.4 s), which every process (each `openspace` command, each server start) paid at
+    # import for the one page that asks the solver.
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     domains = _domains(problem)
     x = [{cell: model.new_bool_var(f"x{t}_{cell}") for cell in cells}
