@@ -681,6 +681,11 @@ def set_interest(*, topic: Topic, user: User, interested: bool) -> Topic:
         else:
             db.session.delete(existing)
         event_id, version, payload = _topic_changed(topic, "interest")
+        if interested:
+            # Asked again under the event row's lock (the version bump), where a removal
+            # (events.remove_member) queues: one committed between the check above and the
+            # lock took their "I'll come"s with it and must not find this one left behind.
+            require_member(user, topic.event)
     announce(event_id, version, "interest", topic=payload)
     return topic
 

@@ -34,6 +34,7 @@ from openspace.models import (
     TopicStatus,
     User,
 )
+from tests.live import wait_for
 
 pytestmark = pytest.mark.database  # runs on SQLite and again on PostgreSQL (make test-postgres)
 
@@ -327,3 +328,46 @@ def test_two_organizers_removing_each_other_at_once_leave_one(app, make_user, ma
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(
             Membership.event_id == event.id, Membership.role == Role.ORGANIZER)) == 1
+
+
+def test_an_ill_come_that_waited_for_the_removal_is_refused(app, setup, make_topic):
+    """PostgreSQL: "I'll come" checks the membership, then waits for the event row's lock held
+    by a removal that has already taken the member's "I'll come"s; once the removal commits,
+    the new one is refused rather than left behind for someone no longer a member. (SQLite
+    runs one writer at a time: the race cannot happen there.)"""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("one writer at a time on SQLite")
+    event, organizer, alice, _bob = setup
+    topic = make_topic(event, organizer)
+    outcome: list = []
+
+    def say_ill_come():
+        with app.app_context():
+            try:
+                board.set_interest(topic=load(Topic, topic), user=load(User, alice),
+                                   interested=True)
+                outcome.append("stored")
+            except NotAllowed:
+                outcome.append("refused")
+
+    with app.app_context():
+        own = sa.create_engine(db.engine.url)  # the app's pool may hold one connection
+        remover = own.connect()
+        removal = remover.begin()
+        # What remove_member does, held open: the event row locked, the membership gone.
+        remover.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+        remover.execute(sa.delete(Membership).where(Membership.event_id == event.id,
+                                                    Membership.user_id == alice.id))
+        thread = threading.Thread(target=say_ill_come)
+        thread.start()
+        wait_for(lambda: remover.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()")).scalar() == 1, timeout=30)
+        removal.commit()
+        remover.close()
+        own.dispose()
+        thread.join(timeout=30)
+
+        assert outcome == ["refused"]
+        assert db.session.get(Interest, (topic.id, alice.id)) is None
