@@ -1,4 +1,8 @@
-"""Grants: what a connection's note messages rest on, checked once and kept while it holds.
+"""Grants: what a connection's messages rest on, checked once and kept while it holds.
+
+Every socket message rests on the connection's login; sockets.py keeps that its login was
+checked (under the `user:<id>` counter below) and, on the next message, loads the user by id
+instead of checking the session or token again, until the counter moves or GRANT_TTL passes.
 
 A `note:update` or `note:awareness` is allowed while the connection's login holds (its session
 epoch and login row, or its API token; the account enabled), its user is a member of the
@@ -126,12 +130,21 @@ def _keys(user_id: int, event_id: int) -> tuple[str, ...]:
     return (f"user:{user_id}", f"event:{event_id}")
 
 
+def _stamp(keys: tuple[str, ...]) -> Stamp | None:
+    values = _counters.read(keys)
+    return None if values is None else Stamp(keys, values, time.monotonic())
+
+
 def stamp(user_id: int, event_id: int) -> Stamp | None:
     """The counters now, to be read before the check a grant keeps (None: unknown, keep
     nothing)."""
-    keys = _keys(user_id, event_id)
-    values = _counters.read(keys)
-    return None if values is None else Stamp(keys, values, time.monotonic())
+    return _stamp(_keys(user_id, event_id))
+
+
+def login_stamp(user_id: int) -> Stamp | None:
+    """The user's counter now, to be read before the login check a connection keeps (every
+    socket message rests on its login; sockets._user)."""
+    return _stamp((f"user:{user_id}",))
 
 
 def holds(kept: Stamp) -> bool:

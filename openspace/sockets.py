@@ -71,6 +71,9 @@ _joined: dict[str, set[int]] = {}
 # generations it was made under (grants.py says when it ends).
 _grants: dict[str, dict[int, tuple[notes.NoteWriter, grants.Stamp]]] = {}
 GRANTS_PER_CONNECTION = 16  # notes one connection writes at once: one per open tab or so
+# sid -> the counter of its user's logins when its login was last checked in full (grants.py):
+# while it holds, a message loads the user by id instead of checking the login again.
+_logins: dict[str, grants.Stamp] = {}
 
 
 def presence(event_id: int) -> int:
@@ -81,6 +84,7 @@ def forget_connections() -> None:
     """Drop this process's bookkeeping of connections, which outlives an app: for a new app
     in the same process (the tests make one per test; ids repeat across their databases)."""
     _identities.clear()
+    _logins.clear()
     _present.clear()
     _joined.clear()
     _grants.clear()
@@ -112,9 +116,10 @@ def _leave(sid: str, event_id: int) -> None:
 
 
 def _forget(sid: str) -> None:
-    """What this process kept for a connection that ends (or whose login did): its identity
-    and its kept note write checks."""
+    """What this process kept for a connection that ends (or whose login did): its identity,
+    its kept login and its kept note write checks."""
     _identities.pop(sid, None)
+    _logins.pop(sid, None)
     _grants.pop(sid, None)
 
 
@@ -249,22 +254,33 @@ def recheck_all() -> int:
 
 
 def _user() -> User | None:
-    """The connection's user, re-checked for every message: a connection whose login ended
-    (in another process, say) is refused and disconnected rather than served as anonymous."""
-    identity = _identities.get(request.sid)
+    """The connection's user, for every message: a connection whose login ended (in another
+    process, say) is refused and disconnected rather than served as anonymous. The login is
+    checked in full once and kept while nothing can have ended it (grants.py: the user's
+    counter, bumped by every logout, password change, token revocation or disabling, on any
+    process; at most GRANT_TTL): meanwhile the user is loaded by id."""
+    sid = request.sid
+    identity = _identities.get(sid)
     if identity is None:
         return None
+    kept = _logins.get(sid)
+    if kept is not None and grants.holds(kept):
+        user = db.session.get(User, identity.user_id)
+        if user is not None and not user.is_disabled:
+            return user
+    stamp = grants.login_stamp(identity.user_id)  # before the check: a change during it shows
     if identity.token is not None:
         user = accounts.user_for_token(identity.token)
     else:
         user = accounts.load_session_user(identity.session_id or "")
-    if user is None:
-        sid = request.sid
-        _forget(sid)
-        # After this message's error ack has gone out.
-        socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
-        raise NotAuthenticated(_("Your login has ended; log in again."))
-    return user
+    if user is not None:
+        if stamp is not None and _identities.get(sid) is identity:
+            _logins[sid] = stamp
+        return user
+    _forget(sid)
+    # After this message's error ack has gone out.
+    socketio.start_background_task(socketio.server.disconnect, sid, namespace="/")
+    raise NotAuthenticated(_("Your login has ended; log in again."))
 
 
 def _member() -> User:
@@ -334,18 +350,26 @@ def handler(name: str) -> Callable:
 @socketio.on("connect")
 def on_connect(auth: Any = None):
     if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        # (A token names no user before it is looked up: its first message checks it again.)
         user = accounts.user_for_token(auth["token"])
         if user is None:
             return False  # a wrong token is refused outright
         if not ratelimit.may_send(f"user:{user.id}"):
             return False  # cut for malformed messages a moment ago: not again yet
         _identities[request.sid] = Identity(user_id=user.id, token=auth["token"])
-    elif current_user.is_authenticated:
-        if not ratelimit.may_send(f"user:{current_user.id}"):
-            return False
-        session_id = session.get("_user_id") or ""
-        _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,
-                                            login=accounts.login_key(session_id))
+    else:
+        # Read before Flask-Login checks the login (current_user), as _user() does; a login
+        # only a remember cookie names is in the session after that check.
+        named, _, _rest = (session.get("_user_id") or "").partition(":")
+        stamp = grants.login_stamp(int(named)) if named.isdigit() else None
+        if current_user.is_authenticated:
+            if not ratelimit.may_send(f"user:{current_user.id}"):
+                return False
+            session_id = session.get("_user_id") or ""
+            _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,
+                                                login=accounts.login_key(session_id))
+            if stamp is not None and stamp.keys == (f"user:{current_user.id}",):
+                _logins[request.sid] = stamp  # the check just made holds for the next messages
     _start_sweep()
     return True
 

@@ -50,6 +50,7 @@ from .signals import board_changed
 from .tx import writing
 
 TOPIC_FIELDS = ("title", "description", "tags")
+_TOPIC_RELATIONSHIPS = tuple(sa.inspect(Topic).relationships.keys())
 MERGE_INTO_ITSELF = "A topic cannot be merged into itself."  # also checked by backup.py
 
 
@@ -69,10 +70,15 @@ def announce(event_id: int, version: int, kind: str, **payload: Any) -> None:
 
 
 def _topic_changed(topic: Topic, kind: str) -> tuple[int, int, dict]:
-    """Bump the version and snapshot the topic, inside the transaction (before commit)."""
+    """Bump the version and snapshot the topic, inside the transaction (before commit).
+
+    After the flush the topic's columns are what was written; only its relationships may be
+    stale (a new room id, an interest added beside the collection): they are expired and load
+    again, from the session's identity map where the transaction read them (the cell's room and
+    slot, the convener), instead of reading the topic's row back."""
     db.session.flush()
     version = bump_version(topic.event)
-    db.session.refresh(topic)
+    db.session.expire(topic, _TOPIC_RELATIONSHIPS)
     return topic.event_id, version, topic_dict(topic)
 
 

@@ -196,3 +196,33 @@ def test_a_member_removed_on_one_process_is_refused_by_the_next_message_on_the_o
         assert a.api("GET", f"/topics/{topic_id}/notes", convener).json()["markdown"] == written
     finally:
         writer.close()
+
+
+def test_a_token_revoked_on_one_process_is_refused_by_the_next_board_message_on_the_other(pair):
+    """Every socket message rests on the connection's kept login (sockets._user), the board's
+    as much as a note's."""
+    a, b = pair
+    token, _ = _member(a)
+    bot = socketio.Client(reconnection=False)
+    bot.connect(b.url, transports=["websocket"], auth={"token": token}, wait_timeout=10)
+
+    def propose(title: str) -> dict | None:
+        try:
+            return bot.call("board:propose", {"slug": SLUG, "topic": {"title": title}},
+                            timeout=10)
+        except socketio.exceptions.SocketIOError:  # cut by the sweep first
+            return None
+
+    try:
+        assert propose("First")["ok"] is True
+        assert propose("Second")["ok"] is True  # from the kept login
+
+        assert a.api("DELETE", "/tokens", token).json()["revoked"] >= 1
+        ack = propose("After")
+
+        assert _refused(ack, "not_authenticated"), ack
+        titles = [t["title"] for t in a.api("GET", f"/events/{SLUG}/board", a.token(ORGANIZER))
+                  .json()["topics"]]
+        assert "Second" in titles and "After" not in titles
+    finally:
+        close_socket(bot)
