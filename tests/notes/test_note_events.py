@@ -214,7 +214,9 @@ def test_concurrent_editors_with_offline_spells_converge(app, world, seed):
         "note:join", {"topic_id": world.topic_id, "state_vector": Doc().get_state()})
     assert texts == {markdown} == {fresh_text(fresh["update"])}
     assert len(markdown) > 200
-    assert sum(peer.delivered for peer in peers) > 20  # relays were part of it
+    # Relays were part of it, for every peer. (Counted in relayed messages, which the relay
+    # merges per window: the faster the server, the fewer; not a count to hold it to.)
+    assert all(peer.delivered > 0 for peer in peers), [peer.delivered for peer in peers]
     with app.app_context():  # and a compaction, while peers were behind or offline
         assert db.session.get(Note, world.topic_id).snapshot_seq > 0
 
