@@ -150,17 +150,18 @@ def test_the_first_change_after_a_quiet_spell_is_not_held_for_the_window(long_wi
     single = Board(server.url, {})
     try:
         start = batched.joined["version"]
-        # Nothing sent on this server before (a quiet spell): the first goes out at once, on
-        # its own; the two made right after it, within its window, go out together at its end.
-        for n in range(3):
+        # Nothing sent on this server before (a quiet spell): the first two go out at once,
+        # each on its own (a burst of two: realtime.Throttle); the two made right after them,
+        # within their window, go out together at its end.
+        for n in range(4):
             _propose(driver, f"Leading edge {n}")
-        final = start + 3
+        final = start + 4
         for board in (batched, single):
             wait_for(lambda b=board: b.versions()[-1:] == [final], timeout=30)
         assert batched.singles == []
         assert batched.batches[0] == [c for c in single.singles if c["version"] == start + 1]
         assert [[c["version"] for c in b] for b in batched.batches] == [
-            [start + 1], [start + 2, start + 3]]
+            [start + 1], [start + 2], [start + 3, start + 4]]
         assert [c for b in batched.batches for c in b] == single.singles
     finally:
         for board in (driver, batched, single):
@@ -270,7 +271,7 @@ def _join_batching(app, event):
 # A window far longer than anything below takes between two changes, so that whether a change
 # went out at once or waited for the window's end is unmistakable on a loaded machine too.
 @pytest.mark.parametrize("app", [5.0], indirect=True)
-def test_the_first_change_after_a_quiet_spell_goes_at_once_the_next_ride_along(
+def test_the_first_changes_after_a_quiet_spell_go_at_once_the_next_ride_along(
         app, make_user, make_event):
     event = make_event(make_user())
     sock, version = _join_batching(app, event)
@@ -287,13 +288,15 @@ def test_the_first_change_after_a_quiet_spell_goes_at_once_the_next_ride_along(
 
     change(1)  # nothing sent for this event before: out at once (by the time emit returns)
     assert _batches(sock) == [[version + 1]]
-    change(2)  # within the window of that send: held, and the next rides along
-    change(3)
+    change(2)  # the burst's second send: at once too
+    assert _batches(sock) == [[version + 2]]
+    change(3)  # none to spare within the window: held, and the next rides along
+    change(4)
     assert _batches(sock) == []
-    assert next_batches() == [[version + 2, version + 3]]  # one batch, when the window ended
-    change(4)  # that batch was a send too: what follows at once waits for its window
+    assert next_batches() == [[version + 3, version + 4]]  # one batch, a window after the first
+    change(5)  # that batch was a send too: what follows at once waits for its turn
     assert _batches(sock) == []
-    assert next_batches() == [[version + 4]]
+    assert next_batches() == [[version + 5]]
 
 
 def test_a_window_sends_its_changes_in_version_order_each_once(app, make_user, make_event):
@@ -317,8 +320,8 @@ def test_a_window_sends_its_changes_in_version_order_each_once(app, make_user, m
 
 
 def test_the_throttle_forgets_the_keys_nothing_was_sent_for_in_a_while():
-    """The rule note updates and board batches share keeps a last-send time per note or event:
-    past `keep` of them, those quiet for longer than `forget_after` (and the window) go."""
+    """The rule note updates and board batches share keeps a time per note or event (when its
+    sends are all back): past `keep` of them, those quiet for longer than `forget_after` go."""
     sent: list[tuple[int, list]] = []
     throttle = Throttle(0.01, lambda key, items: sent.append((key, items)),
                         spawn=lambda target, *args: threading.Thread(target=target,
@@ -331,5 +334,60 @@ def test_the_throttle_forgets_the_keys_nothing_was_sent_for_in_a_while():
     throttle.offer(3, "item 3")  # the fourth: the quiet three are forgotten
     throttle.offer(4, "item 4")
     assert sent == [(key, [f"item {key}"]) for key in range(5)]  # each at once, alone
-    assert sorted(throttle._last) == [3, 4]
+    assert sorted(throttle._full) == [3, 4]
+    assert throttle.idle
+
+
+def test_a_late_timer_does_not_push_the_next_window_later():
+    """The windows keep their pace: a held send counts as made when its window ended. Counted
+    from when a busy loop got to run its timer, the next item, one window after the last, found
+    the window still open and waited (the marketplace rush: every claim held alone)."""
+    sent: list[list[str]] = []
+    now = [0.0]
+
+    def late_sleep(seconds: float) -> None:
+        now[0] += seconds + 0.03  # the loop runs the timer 30 ms late
+
+    throttle = Throttle(0.05, lambda key, items: sent.append(items), clock=lambda: now[0],
+                        spawn=lambda target, *args: target(*args), sleep=late_sleep)
+    throttle.offer(1, "a")  # t = 0: after a quiet spell, at once
+    now[0] = 0.01
+    throttle.offer(1, "b")  # within the window: held until 0.05, sent at 0.08
+    assert sent == [["a"], ["b"]] and now[0] == pytest.approx(0.08)
+    now[0] = 0.105
+    throttle.offer(1, "c")  # the window after b's (0.05-0.10) has ended: at once
+
+    assert sent == [["a"], ["b"], ["c"]]
+    assert now[0] == 0.105  # nothing waited for it
+    assert throttle.idle
+
+
+def test_with_a_burst_of_two_a_change_a_little_early_goes_at_once_and_a_rush_still_merges():
+    """The board's throttle (a burst of 2): changes about one window apart cannot merge, so none
+    of them waits for what is left of a window; changes faster than that merge after two."""
+    sent: list[list[str]] = []
+    now = [0.0]
+    held: list[tuple] = []
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    throttle = Throttle(0.05, lambda key, items: sent.append(items), clock=lambda: now[0],
+                        spawn=lambda target, *args: held.append((target, args)), sleep=sleep,
+                        burst=2)
+    for n, at in enumerate([0.0, 0.045, 0.09, 0.135]):  # each 5 ms before a window is over
+        now[0] = at
+        throttle.offer(1, f"paced {n}")
+    assert sent == [[f"paced {n}"] for n in range(4)] and held == []  # none waited
+
+    now[0] = 10.0  # a quiet spell, then a rush: four changes within 3 ms
+    for n in range(4):
+        throttle.offer(1, f"rush {n}")
+        now[0] += 0.001
+    assert sent[4:] == [["rush 0"], ["rush 1"]] and len(held) == 1
+    target, args = held.pop()
+    target(*args)
+
+    assert sent[6:] == [["rush 2", "rush 3"]]  # together, once a send was back
+    assert now[0] == pytest.approx(10.05)
     assert throttle.idle
