@@ -351,11 +351,18 @@ def _member_for_change(event: Event, user: User, member_id: int) -> Membership:
     return membership
 
 
+def creator_stays(event: Event, user: User | None, member_id: int) -> bool:
+    """The member is the event's creator and `user` someone else: the creator stays an
+    organizer and a member unless they step down or leave themselves. (The settings page
+    offers no demotion or removal where this holds.)"""
+    return member_id == event.created_by_id and getattr(user, "id", None) != event.created_by_id
+
+
 def _keep_an_organizer(event: Event, user: User, membership: Membership, last: str) -> None:
     """An organizer stops being one (stepped down or removed): refused for the event's creator
     unless they do it themselves (`creator`), and for the last organizer (`last_organizer`,
     with the message `last`)."""
-    if membership.user_id == event.created_by_id and user.id != event.created_by_id:
+    if creator_stays(event, user, membership.user_id):
         raise Conflict(_("The event's creator stays an organizer: only they can step "
                          "down."), code="creator")
     organizers = db.session.scalar(

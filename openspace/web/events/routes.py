@@ -138,6 +138,7 @@ def _settings(event, status: int = 200, *, room_forms=None, slot_forms=None, **f
     return render_template(
         "events/settings.html", event=event, room_forms=room_forms, slot_forms=slot_forms,
         days=board.days(event), members=events.members(event), link=join.url, join=join,
+        creator_stays=events.creator_stays,
         interfaces={a.ip: a.interface for a in netaddrs.lan_addresses()}, zones=COMMON_ZONES,
         qr=segno.make(join.url, error="m").svg_data_uri(scale=5, border=2), **values,
     ), status
