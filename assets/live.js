@@ -8,6 +8,10 @@
 //   [data-cell="R-S"]     the session cell of room R and slot S; data-capacity, data-free-html
 //   [data-topic-id]       a rendered topic card
 //   [data-marketplace]    the list of unplaced topics
+//   [data-placed-list]    (the marketplace) the list of placed topics, in agenda order by
+//                         their data-start, data-position and id
+//   [data-where]          (the marketplace, hidden) each room (data-room, its name, capacity,
+//                         position) and slot (data-slot, its time as the cards show it)
 //   [data-live-status]    where the connection state is shown
 //   [data-presence]       how many people are connected to this event
 //   [data-announcements]  the ticker list
@@ -150,6 +154,87 @@ function updateInPlace(topic) {
   return true;
 }
 
+// The marketplace: a card moves to "On the board" with its room and time (drawn from the
+// page's [data-where]: the names and times as the server writes them), in agenda order, or
+// back to "Not placed yet"; the viewer's "I'll come" / "Not coming" button goes with it. In the
+// rush of the opening marketplace every phone on this page used to refetch the whole page for
+// every topic placed. False: the server has to draw it (a cell the page does not know, a list
+// left empty, which says so in words).
+function marketChange(topics) {
+  for (const topic of topics) {
+    const old = document.querySelector(`[data-placed-list] [data-topic-id="${topic.id}"], `
+      + `[data-marketplace] [data-topic-id="${topic.id}"]`);
+    if (topic.status === "placed") {
+      const card = placedCard(topic, old);
+      if (!card) return false;
+      old?.remove();
+      insertPlaced(card);
+      flash(card);
+    } else if (topic.status === "proposed" && old?.closest("[data-placed-list]")) {
+      const card = topicCard(topic, 0, "li");
+      keepForm(card, old, topic);
+      old.remove();
+      insertById(document.querySelector("[data-marketplace]"), card);
+      card.closest("section")?.querySelector("[data-empty-note]")?.remove();
+      flash(card);
+    } else if (topic.status === "proposed") {
+      if (!updateInPlace(topic) && !applyTopic(topic)) return false;
+    } else {
+      removeTopic(topic.id); // withdrawn, merged
+    }
+  }
+  return [...document.querySelectorAll("[data-marketplace], [data-placed-list]")]
+    .every((list) => list.children.length || list.closest("section")?.querySelector(
+      "[data-empty-note]"));
+}
+
+function placedCard(topic, old) {
+  const where = document.querySelector("[data-where]");
+  const room = where?.querySelector(`[data-room="${topic.room_id}"]`);
+  const slot = where?.querySelector(`[data-slot="${topic.slot_id}"]`);
+  if (!room || !slot) return null;
+  const card = topicCard(topic, Number(room.dataset.capacity) || 0, "li");
+  const line = text("span", "where", "");
+  const pin = where.querySelector("svg");
+  if (pin) line.append(pin.cloneNode(true));
+  line.append(room.textContent, " · ", ...[...slot.childNodes].map((n) => n.cloneNode(true)));
+  card.querySelector(".convener").before(line);
+  card.dataset.start = slot.dataset.start;
+  card.dataset.position = room.dataset.position;
+  keepForm(card, old, topic);
+  return card;
+}
+
+// The viewer's button under the card: the one it had (it knows whether they come), or, for a
+// card new to this page, the one a member gets.
+function keepForm(card, old, topic) {
+  const form = old?.querySelector(".button-form");
+  if (form) card.append(form);
+  else if (root.hasAttribute("data-member")) card.append(interestForm(topic));
+}
+
+function insertPlaced(card) {
+  const list = document.querySelector("[data-placed-list]");
+  const key = (el) => [el.dataset.start || "", Number(el.dataset.position) || 0,
+    Number(el.dataset.topicId)];
+  const mine = key(card);
+  const after = [...list.children].find((other) => {
+    const theirs = key(other);
+    for (let i = 0; i < 3; i++) {
+      if (theirs[i] !== mine[i]) return theirs[i] > mine[i];
+    }
+    return false;
+  });
+  list.insertBefore(card, after || null);
+  list.closest("section")?.querySelector("[data-empty-note]")?.remove();
+}
+
+function insertById(list, card) { // "Not placed yet" is in the order they were posted
+  const after = [...list.children].find((other) => Number(other.dataset.topicId)
+    > Number(card.dataset.topicId));
+  list.insertBefore(card, after || null);
+}
+
 function flash(el) {
   el.classList.remove("just-changed");
   void el.offsetWidth; // restart the animation
@@ -230,15 +315,15 @@ function onChange(change) {
   if (change.version !== version + 1) { refetch(); return false; }
   const topics = change.topics || (change.topic ? [change.topic] : []);
   if (!topics.length) { refetch(); return false; } // rooms, slots, lock state: re-render
-  // The marketplace page draws placed topics with their room and time, which a change does
-  // not carry; a filtered one would have to know the filter: both ask the server again.
+  // The marketplace page moves cards between its two lists itself (marketChange); a filtered
+  // one would have to know the filter, and an emptied list says so in words: the server draws.
   const market = document.querySelector("[data-placed-list]");
-  if (market && (root.hasAttribute("data-filtered") || topics.some((t) => t.status === "placed"
-      || document.querySelector(`[data-placed-list] [data-topic-id="${t.id}"]`)))) {
+  if (market) {
+    const drawn = !root.hasAttribute("data-filtered") && marketChange(topics);
     version = change.version;
     root.dataset.version = version;
     delete root.dataset.liveEtag;
-    refetch({ quiet: true });
+    if (!drawn) refetch({ quiet: true });
     return true;
   }
   for (const topic of topics) {

@@ -222,10 +222,32 @@ def test_the_marketplace_page_stays_live(live_server, browser):
     room, slot = next((r["id"], s["id"]) for s in board["slots"] if s["kind"] == "session"
                       and s["id"] not in busy for r in board["rooms"]
                       if (r["id"], s["id"]) not in taken)
+    refetches: list[str] = []
+    page.on("request", lambda request: refetches.append(request.url)
+            if "/marketplace" in request.url else None)
     placed = live_server.api("PUT", f"/topics/{topic['id']}/placement", token,
                              json={"room_id": room, "slot_id": slot})
     assert placed.status_code == 200, placed.text
-    page.locator(f"[data-placed-list] [data-topic-id='{topic['id']}']").wait_for()
+    moved = page.locator(f"[data-placed-list] [data-topic-id='{topic['id']}']")
+    moved.wait_for()
     assert page.locator(f"[data-marketplace] [data-topic-id='{topic['id']}']").count() == 0
     assert page.evaluate("window.__noReload === true")  # patched, not reloaded
+    # Drawn here, not refetched (in the marketplace rush, every phone refetched the whole page
+    # for every topic placed): with its room and time as the server writes them, in agenda
+    # order, and the viewer's "Not coming" still under it.
+    room_name = next(r["name"] for r in board["rooms"] if r["id"] == room)
+    assert moved.locator(".where").inner_text().startswith(f"{room_name} · ")
+    assert moved.locator(".where time").count() == 2
+    assert moved.get_by_role("button", name="Not coming").is_visible()
+    order = page.eval_on_selector_all("[data-placed-list] [data-topic-id]", """cards =>
+        cards.map((c) => [c.dataset.start, Number(c.dataset.position),
+                          Number(c.dataset.topicId)])""")
+    assert order == sorted(order)
+    released = live_server.api("DELETE", f"/topics/{topic['id']}/placement", token)
+    assert released.status_code == 200, released.text
+    back = page.locator(f"[data-marketplace] [data-topic-id='{topic['id']}']")
+    back.wait_for()
+    assert back.locator(".where").count() == 0
+    assert back.get_by_role("button", name="Not coming").is_visible()
+    assert refetches == []
     page.context.close()
