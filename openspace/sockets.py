@@ -60,6 +60,7 @@ class Identity:
     session_id: str | None = None
     login: str | None = None
     token: str | None = None
+    epoch: int | None = None  # the session epoch of a browser login
 
 
 # sid -> how the connection authenticated (absent: anonymous).
@@ -258,7 +259,8 @@ def _user() -> User | None:
     process, say) is refused and disconnected rather than served as anonymous. The login is
     checked in full once and kept while nothing can have ended it (grants.py: the user's
     counter, bumped by every logout, password change, token revocation or disabling, on any
-    process; at most GRANT_TTL): meanwhile the user is loaded by id."""
+    process; at most GRANT_TTL): meanwhile the user is loaded by id, and their row's disabling
+    and session epoch are checked all the same."""
     sid = request.sid
     identity = _identities.get(sid)
     if identity is None:
@@ -266,7 +268,10 @@ def _user() -> User | None:
     kept = _logins.get(sid)
     if kept is not None and grants.holds(kept):
         user = db.session.get(User, identity.user_id)
-        if user is not None and not user.is_disabled:
+        # What the row says is checked anyway: a disabled account, a password change or "log
+        # out everywhere" (the epoch) is refused even when no counter moved for it.
+        if user is not None and not user.is_disabled and (
+                identity.epoch is None or user.session_epoch == identity.epoch):
             return user
     stamp = grants.login_stamp(identity.user_id)  # before the check: a change during it shows
     if identity.token is not None:
@@ -367,7 +372,8 @@ def on_connect(auth: Any = None):
                 return False
             session_id = session.get("_user_id") or ""
             _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,
-                                                login=accounts.login_key(session_id))
+                                                login=accounts.login_key(session_id),
+                                                epoch=accounts.login_epoch(session_id))
             if stamp is not None and stamp.keys == (f"user:{current_user.id}",):
                 _logins[request.sid] = stamp  # the check just made holds for the next messages
     _start_sweep()

@@ -241,6 +241,12 @@ def login_key(session_id: str | None) -> str | None:
     return parts[2] if len(parts) == 3 and parts[2] else None
 
 
+def login_epoch(session_id: str | None) -> int | None:
+    """The session epoch a Flask-Login id was issued under, or None for a malformed one."""
+    parsed = _parse(session_id or "")
+    return parsed[1] if parsed is not None else None
+
+
 def end_session(*, user: User, session_id: str | None) -> None:
     """Log one browser out: its login row goes, so its session and remember cookies no longer
     work even if replayed, and its live connections are cut. The other devices of the user

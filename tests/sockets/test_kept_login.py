@@ -152,3 +152,21 @@ def test_a_kept_login_serves_the_users_current_name(app, make_user, make_event):
     ack = _propose(bot, event.slug, "After")
 
     assert ack["topic"]["convener"]["name"] == "Kristof D."
+
+
+def test_a_session_epoch_moved_only_in_the_database_is_refused_on_the_next_message(
+        app, make_user, make_event):
+    """A password change or "log out everywhere" shows in the user's row, which a kept login
+    loads for every message: refused without any counter having moved."""
+    organizer = make_user()
+    event = make_event(organizer)
+    sock = _browser(app, organizer)
+    assert _propose(sock, event.slug, "Before")["ok"] is True
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == organizer.id).values(
+            session_epoch=User.session_epoch + 1))
+        db.session.commit()
+
+    ack = _propose(sock, event.slug, "After")
+
+    assert ack["ok"] is False and ack["error"]["code"] == "not_authenticated", ack
