@@ -44,6 +44,23 @@ def _propose(sock, slug: str, title: str) -> dict:
     return sock.emit("board:propose", {"slug": slug, "topic": {"title": title}}, callback=True)
 
 
+def _proposing(app, make_user, make_event, connect=None):
+    """An organizer's event and a connection of theirs whose login is kept (one message sent)."""
+    organizer = make_user()
+    event = make_event(organizer)
+    sock = (connect or _bot)(app, organizer)
+    assert _propose(sock, event.slug, "Before")["ok"] is True
+    return organizer, event, sock
+
+
+def _straight_in_the_database(app, *statements) -> None:
+    """A change as another process (or the CLI) commits it: nothing of this process sees it."""
+    with app.app_context():
+        for statement in statements:
+            db.session.execute(statement)
+        db.session.commit()
+
+
 @pytest.mark.parametrize("connect", [_browser, _bot], ids=["session", "token"])
 def test_a_login_is_checked_once_and_kept_for_the_next_messages(app, make_user, make_event,
                                                                  connect):
@@ -73,14 +90,9 @@ def test_a_login_ended_elsewhere_is_refused_on_the_next_message(app, make_user, 
                                                                  connect):
     """As another process ends it: the rows go and the user's counter moves; this process's
     sessions_ended cut never ran, so the kept login must not answer for it."""
-    organizer = make_user()
-    event = make_event(organizer)
-    sock = connect(app, organizer)
-    assert _propose(sock, event.slug, "Before")["ok"] is True
-    with app.app_context():
-        db.session.execute(sa.delete(Login).where(Login.user_id == organizer.id))
-        db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == organizer.id))
-        db.session.commit()
+    organizer, event, sock = _proposing(app, make_user, make_event, connect)
+    _straight_in_the_database(app, sa.delete(Login).where(Login.user_id == organizer.id),
+                              sa.delete(ApiToken).where(ApiToken.user_id == organizer.id))
     grants.bump_user(organizer.id)
 
     ack = _propose(sock, event.slug, "After")
@@ -92,10 +104,7 @@ def test_a_login_ended_elsewhere_is_refused_on_the_next_message(app, make_user, 
 
 
 def test_a_revoked_token_is_refused_or_cut_on_the_next_message(app, make_user, make_event):
-    organizer = make_user()
-    event = make_event(organizer)
-    bot = _bot(app, organizer)
-    assert _propose(bot, event.slug, "Before")["ok"] is True
+    organizer, event, bot = _proposing(app, make_user, make_event)
     with app.app_context():
         assert accounts.revoke_tokens(user=db.session.get(User, organizer.id)) == 1
 
@@ -108,14 +117,9 @@ def test_a_revoked_token_is_refused_or_cut_on_the_next_message(app, make_user, m
 def test_a_disabled_account_is_refused_even_before_its_counter_moves(app, make_user,
                                                                      make_event):
     """The user is loaded for every message: a disabled account is checked in full at once."""
-    organizer = make_user()
-    event = make_event(organizer)
-    bot = _bot(app, organizer)
-    assert _propose(bot, event.slug, "Before")["ok"] is True
-    with app.app_context():
-        db.session.execute(sa.update(User).where(User.id == organizer.id).values(
-            disabled_at=sa.func.current_timestamp()))
-        db.session.commit()
+    organizer, event, bot = _proposing(app, make_user, make_event)
+    _straight_in_the_database(app, sa.update(User).where(User.id == organizer.id).values(
+        disabled_at=sa.func.current_timestamp()))
 
     ack = _propose(bot, event.slug, "After")
 
@@ -127,13 +131,8 @@ def test_a_change_no_counter_saw_holds_a_kept_login_for_grant_ttl_at_most(app, m
                                                                           monkeypatch):
     """A token deleted straight in the database (no bump): refused once the kept login is
     GRANT_TTL old (here at once)."""
-    organizer = make_user()
-    event = make_event(organizer)
-    bot = _bot(app, organizer)
-    assert _propose(bot, event.slug, "Before")["ok"] is True
-    with app.app_context():
-        db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == organizer.id))
-        db.session.commit()
+    organizer, event, bot = _proposing(app, make_user, make_event)
+    _straight_in_the_database(app, sa.delete(ApiToken).where(ApiToken.user_id == organizer.id))
     monkeypatch.setattr(grants, "GRANT_TTL", 0.0)
 
     ack = _propose(bot, event.slug, "After")
@@ -158,14 +157,9 @@ def test_a_session_epoch_moved_only_in_the_database_is_refused_on_the_next_messa
         app, make_user, make_event):
     """A password change or "log out everywhere" shows in the user's row, which a kept login
     loads for every message: refused without any counter having moved."""
-    organizer = make_user()
-    event = make_event(organizer)
-    sock = _browser(app, organizer)
-    assert _propose(sock, event.slug, "Before")["ok"] is True
-    with app.app_context():
-        db.session.execute(sa.update(User).where(User.id == organizer.id).values(
-            session_epoch=User.session_epoch + 1))
-        db.session.commit()
+    organizer, event, sock = _proposing(app, make_user, make_event, _browser)
+    _straight_in_the_database(app, sa.update(User).where(User.id == organizer.id).values(
+        session_epoch=User.session_epoch + 1))
 
     ack = _propose(sock, event.slug, "After")
 
