@@ -146,8 +146,10 @@ async function register() {
   const registration = await sw.register("/sw.js", { scope: "/" });
   offerUpdate(registration);
   if (controlled || isOfflineCopy()) { html.dataset.sw = "ready"; return; }
-  // The worker did not see this page load: give it the page and what the page loaded.
+  // The worker did not see this page load: it takes the page over (a first visit, a hard
+  // reload, a page that loaded while it was activating), and gets the page and what it loaded.
   const ready = await sw.ready;
+  if (ready.active && !sw.controller) await ask(ready.active, { type: "CLAIM" });
   const urls = [location.href, ...performance.getEntriesByType("resource")
     .map((entry) => entry.name).filter((name) => name.startsWith(location.origin + "/static/")
       || name.startsWith(location.origin + "/i18n/"))];

@@ -147,6 +147,10 @@ self.addEventListener("message", (event) => {
   const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
   if (data.type === "SKIP_WAITING") {
     self.skipWaiting();
+  } else if (data.type === "CLAIM") {
+    // A page that loaded past this worker (a hard reload, or while it was activating: its
+    // claim came before the page existed) asks to be taken over now, not at its next load.
+    event.waitUntil(self.clients.claim().then(() => reply({ ok: true })));
   } else if (data.type === "VERSION") {
     reply({ version: BUILD.version });
   } else if (data.type === "LOGOUT") {

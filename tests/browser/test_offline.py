@@ -288,3 +288,18 @@ def test_a_photo_queued_offline_survives_a_reload_and_uploads_when_back(live_ser
     page.locator("#photos .photo-grid img").first.wait_for(state="attached")
     assert max(_stored_photo(page, live_server).size) == 2000
     assert page.evaluate("window.openspacePhotos.queued()") == []
+
+
+def test_a_page_loaded_past_the_worker_is_taken_over(live_server, phone):
+    """A page the worker did not load (a hard reload; a page that loaded while the worker was
+    activating) would stay without it until the next navigation: no offline copy kept, no
+    "not sent" page for its forms. The page asks the worker to take it over."""
+    page = phone()
+    log_in(page, live_server.url, "eric@example.org")
+    page.goto(f"{live_server.url}/e/{SLUG}/marketplace")
+    ready(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Page.reload", {"ignoreCache": True})  # as Shift+Reload: past the worker
+    page.wait_for_load_state()
+
+    ready(page)
