@@ -168,14 +168,13 @@ function marketChange(topics) {
       const card = placedCard(topic, old);
       if (!card) return false;
       old?.remove();
-      insertPlaced(card);
+      insertSorted(document.querySelector("[data-placed-list]"), card, placedKey);
       flash(card);
     } else if (topic.status === "proposed" && old?.closest("[data-placed-list]")) {
       const card = topicCard(topic, 0, "li");
       keepForm(card, old, topic);
       old.remove();
-      insertById(document.querySelector("[data-marketplace]"), card);
-      card.closest("section")?.querySelector("[data-empty-note]")?.remove();
+      insertSorted(document.querySelector("[data-marketplace]"), card, unplacedKey);
       flash(card);
     } else if (topic.status === "proposed") {
       if (!updateInPlace(topic) && !applyTopic(topic)) return false;
@@ -213,26 +212,20 @@ function keepForm(card, old, topic) {
   else if (root.hasAttribute("data-member")) card.append(interestForm(topic));
 }
 
-function insertPlaced(card) {
-  const list = document.querySelector("[data-placed-list]");
-  const key = (el) => [el.dataset.start || "", Number(el.dataset.position) || 0,
-    Number(el.dataset.topicId)];
-  const mine = key(card);
-  const after = [...list.children].find((other) => {
-    const theirs = key(other);
-    for (let i = 0; i < 3; i++) {
-      if (theirs[i] !== mine[i]) return theirs[i] > mine[i];
-    }
-    return false;
-  });
-  list.insertBefore(card, after || null);
-  list.closest("section")?.querySelector("[data-empty-note]")?.remove();
-}
+// The orders the server lists them in: "On the board" by time, room and id, "Not placed yet"
+// as they were posted.
+const placedKey = (el) => [el.dataset.start || "", Number(el.dataset.position) || 0,
+  Number(el.dataset.topicId)];
+const unplacedKey = (el) => [Number(el.dataset.topicId)];
 
-function insertById(list, card) { // "Not placed yet" is in the order they were posted
-  const after = [...list.children].find((other) => Number(other.dataset.topicId)
-    > Number(card.dataset.topicId));
-  list.insertBefore(card, after || null);
+function insertSorted(list, card, key) {
+  const mine = key(card);
+  const later = (theirs) => {
+    const i = theirs.findIndex((value, n) => value !== mine[n]);
+    return i >= 0 && theirs[i] > mine[i];
+  };
+  list.insertBefore(card, [...list.children].find((other) => later(key(other))) || null);
+  list.closest("section")?.querySelector("[data-empty-note]")?.remove();
 }
 
 function flash(el) {

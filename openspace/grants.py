@@ -126,8 +126,12 @@ def configure(url: str | None, *, prefix: str = "openspace") -> None:
         _counters = LocalCounters()
 
 
+def _user_key(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
 def _keys(user_id: int, event_id: int) -> tuple[str, ...]:
-    return (f"user:{user_id}", f"event:{event_id}")
+    return (_user_key(user_id), f"event:{event_id}")
 
 
 def _stamp(keys: tuple[str, ...]) -> Stamp | None:
@@ -144,7 +148,7 @@ def stamp(user_id: int, event_id: int) -> Stamp | None:
 def login_stamp(user_id: int) -> Stamp | None:
     """The user's counter now, to be read before the login check a connection keeps (every
     socket message rests on its login; sockets._user)."""
-    return _stamp((f"user:{user_id}",))
+    return _stamp((_user_key(user_id),))
 
 
 def holds(kept: Stamp) -> bool:
@@ -156,7 +160,7 @@ def holds(kept: Stamp) -> bool:
 
 
 def bump_user(user_id: int) -> None:
-    _counters.bump(f"user:{user_id}")
+    _counters.bump(_user_key(user_id))
 
 
 def bump_event(event_id: int) -> None:

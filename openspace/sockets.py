@@ -365,16 +365,17 @@ def on_connect(auth: Any = None):
     else:
         # Read before Flask-Login checks the login (current_user), as _user() does; a login
         # only a remember cookie names is in the session after that check.
-        named, _, _rest = (session.get("_user_id") or "").partition(":")
-        stamp = grants.login_stamp(int(named)) if named.isdigit() else None
+        named = accounts.login_parts(session.get("_user_id"))
+        stamp = grants.login_stamp(named[0]) if named is not None else None
         if current_user.is_authenticated:
             if not ratelimit.may_send(f"user:{current_user.id}"):
                 return False
             session_id = session.get("_user_id") or ""
+            parts = accounts.login_parts(session_id)
             _identities[request.sid] = Identity(user_id=current_user.id, session_id=session_id,
                                                 login=accounts.login_key(session_id),
-                                                epoch=accounts.login_epoch(session_id))
-            if stamp is not None and stamp.keys == (f"user:{current_user.id}",):
+                                                epoch=parts[1] if parts is not None else None)
+            if stamp is not None and named[0] == current_user.id:
                 _logins[request.sid] = stamp  # the check just made holds for the next messages
     _start_sweep()
     return True

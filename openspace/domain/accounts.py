@@ -241,10 +241,10 @@ def login_key(session_id: str | None) -> str | None:
     return parts[2] if len(parts) == 3 and parts[2] else None
 
 
-def login_epoch(session_id: str | None) -> int | None:
-    """The session epoch a Flask-Login id was issued under, or None for a malformed one."""
-    parsed = _parse(session_id or "")
-    return parsed[1] if parsed is not None else None
+def login_parts(session_id: str | None) -> tuple[int, int, str | None] | None:
+    """A Flask-Login id "<user id>:<epoch>[:<key>]" as (user id, epoch, key or None), or None
+    for a malformed one."""
+    return _parse(session_id or "")
 
 
 def end_session(*, user: User, session_id: str | None) -> None:
